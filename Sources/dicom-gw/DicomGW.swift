@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct DicomGW: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dicom-gw",
+        abstract: "DICOM store-and-forward gateway."
+    )
+}
