@@ -81,6 +81,8 @@ let package = Package(
             name: "dicom-gw",
             dependencies: [
                 "Gateway",
+                "PostgresClient",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
