@@ -85,6 +85,8 @@ public struct AssociationStateMachine: Sendable {
         case providerAborted(Abort.Reason)
         /// The transport connection closed without release or abort.
         case connectionLost
+        /// An ACSE, DIMSE or idle timeout expired; the association was aborted.
+        case timedOut
     }
 
     /// The events of PS3.8 Table 9-10.
@@ -115,6 +117,8 @@ public struct AssociationStateMachine: Sendable {
         case artimExpired
         /// Evt19: unrecognized or invalid PDU received, with the diagnostic to send.
         case invalidPDU(Abort.Reason)
+        /// An ACSE, DIMSE or idle timer (not ARTIM) expired: treated as a local abort.
+        case timeout
     }
 
     /// The current state.
@@ -219,6 +223,18 @@ public struct AssociationStateMachine: Sendable {
                 return [.closeTransport]
             default:
                 return []
+            }
+
+        case .timeout:
+            switch self.state {
+            case .sta1, .sta13:
+                return []
+            case .sta2, .sta4:
+                self.state = .sta1
+                return [.stopARTIM, .indicate(.timedOut), .closeTransport]
+            default:
+                self.state = .sta13
+                return [.send(.abort(.byProvider(.notSpecified))), .indicate(.timedOut), .startARTIM]
             }
 
         case .invalidPDU(let reason):
