@@ -138,7 +138,7 @@ struct AssociationStateMachineTests {
     @Test("connection dropped when established: AA-4")
     func connectionLost() {
         var sm = establishedAcceptor()
-        #expect(sm.handle(.transportClosed) == [.indicate(.connectionLost)])
+        #expect(sm.handle(.transportClosed) == [.indicate(.connectionLost(nil))])
         #expect(sm.state == .sta1)
     }
 

@@ -1,5 +1,6 @@
 public import Logging
 public import NIOCore
+import NIOSSL
 
 /// Carries out the `AssociationStateMachine`'s actions on a channel.
 ///
@@ -27,6 +28,8 @@ public final class AssociationHandler: ChannelDuplexHandler {
     private var lastWrite: EventLoopFuture<Void>?
     /// A read was requested downstream and no data has arrived since.
     private var readPending = false
+    /// The last channel error, reported with a lost connection.
+    private var lastError: String?
 
     /// Creates an acceptor-side handler.
     public init(acceptorTimeouts timeouts: AssociationTimeouts, logger: Logger) {
@@ -99,7 +102,12 @@ public final class AssociationHandler: ChannelDuplexHandler {
                 self.logger.warning("invalid PDU", metadata: [LogKey.error: "\(error)"])
             }
             self.run(self.machine.handle(.invalidPDU(error.abortReason)), context: context)
+        } else if error is NIOSSLError || error is BoringSSLError {
+            self.lastError = "TLS handshake or record failure: \(error)"
+            self.logger.warning("TLS failure", metadata: [LogKey.error: "\(error)"])
+            context.close(promise: nil)
         } else {
+            self.lastError = "\(error)"
             self.logger.debug("channel error", metadata: [LogKey.error: "\(error)"])
             context.close(promise: nil)
         }
@@ -172,6 +180,8 @@ public final class AssociationHandler: ChannelDuplexHandler {
                 } else {
                     context.close(promise: nil)
                 }
+            case .indicate(.connectionLost(nil)):
+                context.fireChannelRead(self.wrapInboundOut(.connectionLost(self.lastError)))
             case .indicate(let indication):
                 context.fireChannelRead(self.wrapInboundOut(indication))
             case .rejectLocalRequest:

@@ -83,8 +83,9 @@ public struct AssociationStateMachine: Sendable {
         case aborted(Abort)
         /// A-P-ABORT indication: the provider aborted (protocol error on our side of the wire).
         case providerAborted(Abort.Reason)
-        /// The transport connection closed without release or abort.
-        case connectionLost
+        /// The transport connection closed without release or abort; the reason if one is known
+        /// (the handler fills in the last channel error, e.g. a TLS handshake failure).
+        case connectionLost(String?)
         /// An ACSE, DIMSE or idle timeout expired; the association was aborted.
         case timedOut
     }
@@ -213,7 +214,7 @@ public struct AssociationStateMachine: Sendable {
                 return [.stopARTIM]
             default:
                 self.state = .sta1  // AA-4
-                return [.indicate(.connectionLost)]
+                return [.indicate(.connectionLost(nil))]
             }
 
         case .artimExpired:

@@ -57,8 +57,11 @@ final class IndicationReader {
                 code: .aborted, message: "A-ABORT source \(abort.source.rawValue) reason \(abort.reason.rawValue)"))
         case .providerAborted(let reason):
             return self.end(AssociationError(code: .providerAborted, message: "protocol error, reason \(reason.rawValue)"))
-        case .connectionLost:
-            return self.end(AssociationError(code: .connectionLost, message: "connection closed by peer"))
+        case .connectionLost(let reason):
+            if let reason, reason.hasPrefix("TLS") {
+                return self.end(AssociationError(code: .tlsFailed, message: reason))
+            }
+            return self.end(AssociationError(code: .connectionLost, message: reason ?? "connection closed by peer"))
         case .timedOut:
             return self.end(AssociationError(code: .timedOut, message: "no PDU from the peer in time"))
         }
