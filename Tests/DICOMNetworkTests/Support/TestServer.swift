@@ -41,9 +41,10 @@ enum TestServer {
     static func with<R: Sendable>(
         _ configuration: DICOMServer.Configuration,
         handler: any StoreHandler,
+        logger: Logger? = nil,
         _ body: @Sendable (DICOMServer.ListeningPorts) async throws -> R
     ) async throws -> R {
-        let server = DICOMServer(configuration: configuration, handler: handler, logger: self.logger())
+        let server = DICOMServer(configuration: configuration, handler: handler, logger: logger ?? self.logger())
         return try await withThrowingTaskGroup(of: R?.self) { group in
             group.addTask {
                 try await server.run()
