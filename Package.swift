@@ -48,8 +48,14 @@ let package = Package(
         ),
 
         // MARK: DICOM
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "DICOM",
+            dependencies: ["CZlib"],
             swiftSettings: swiftSettings
         ),
         .target(
