@@ -122,13 +122,15 @@ public final class ClientAssociation {
     }
 
     /// Sends one object whose data set is in memory.
+    /// - Parameter progress: called with the data set bytes handed to the channel so far.
     /// - Throws: `AssociationError`, as for `store(fileAt:…)`.
     public func store(
         dataSet: ByteBuffer,
         transferSyntaxUID: String,
         sopClassUID: String,
         sopInstanceUID: String,
-        priority: UInt16 = 0
+        priority: UInt16 = 0,
+        progress: (Int) -> Void = { _ in }
     ) async throws -> StoreOutcome {
         let context = try self.requireContext(sopClassUID, transferSyntaxUID)
         let messageID = self.takeMessageID()
@@ -137,7 +139,12 @@ public final class ClientAssociation {
             contextID: context.id)
         let values = PresentationDataValue.fragments(
             of: dataSet, contextID: context.id, isCommand: false, maxValueLength: self.maxValueLength)
-        for value in values { try await self.outbound.write(.data([value])) }
+        var written = 0
+        for value in values {
+            try await self.outbound.write(.data([value]))
+            written += value.data.readableBytes
+            progress(written)
+        }
         return try await self.storeOutcome(messageID: messageID)
     }
 
