@@ -104,3 +104,15 @@ struct AssociationNegotiatorTests {
         #expect(ac.userInformation.roleSelections == [.init(sopClassUID: Self.ct, scuRole: true, scpRole: false)])
     }
 }
+
+@Suite("Default acceptance policy")
+struct DefaultPolicyTests {
+    @Test("every Storage SOP class from the dictionary is accepted by default, others are not")
+    func allStorage() {
+        let policy = AcceptancePolicy(aeTitle: "GATEWAY")
+        #expect(policy.abstractSyntaxes.count > 100)
+        #expect(policy.abstractSyntaxes.contains("1.2.840.10008.5.1.4.1.1.66.4"))  // Segmentation Storage
+        #expect(policy.abstractSyntaxes.contains("1.2.840.10008.5.1.4.1.1.2"))  // CT Image Storage
+        #expect(!policy.abstractSyntaxes.contains("1.2.840.10008.5.1.4.1.2.1.1"))  // Patient Root Q/R FIND
+    }
+}
