@@ -5,6 +5,6 @@ struct DicomGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom-gw",
         abstract: "DICOM store-and-forward gateway.",
-        subcommands: [MigrateCommand.self]
+        subcommands: [MigrateCommand.self, EchoCommand.self, SendCommand.self]
     )
 }

@@ -247,7 +247,7 @@ public final class ClientAssociation {
             throw AssociationError(
                 code: .noAcceptedContext,
                 message: accepted.isEmpty
-                    ? "SOP class \(sopClassUID) not accepted by the peer"
+                    ? "SOP class \(sopClassUID) in \(transferSyntaxUID) not accepted by the peer"
                     : "SOP class \(sopClassUID) accepted only in \(accepted.joined(separator: ", ")), not \(transferSyntaxUID)")
         }
         return context
