@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "PostgresClient",
+                "DICOMNetwork",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

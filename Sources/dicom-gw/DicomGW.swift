@@ -6,8 +6,11 @@ struct DicomGW: AsyncParsableCommand {
         commandName: "dicom-gw",
         abstract: "DICOM store-and-forward gateway.",
         subcommands: [
-            ServeCommand.self, MigrateCommand.self,
-            EchoCommand.self, SendCommand.self, DumpCommand.self,
+            ServeCommand.self,
+            MigrateCommand.self,
+            EchoCommand.self,
+            SendCommand.self,
+            DumpCommand.self,
         ]
     )
 }
