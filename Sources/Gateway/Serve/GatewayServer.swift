@@ -1,4 +1,5 @@
 import DICOM
+import NIOPosix
 public import DICOMNetwork
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,11 @@ public final class GatewayServer: Sendable {
     public init(configuration: GatewayConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.io = BlockingIO()
+        // File writes and fsyncs block for milliseconds; a pool of their own keeps them from
+        // queueing behind each other (or behind NIO's small shared pool) under many associations.
+        let fileThreads = NIOThreadPool(numberOfThreads: min(64, max(4, configuration.dicom.maxAssociations)))
+        fileThreads.start()
+        self.io = BlockingIO(threadPool: fileThreads)
         self.pool = PostgresPool(
             configuration: .init(
                 url: configuration.database.url,
