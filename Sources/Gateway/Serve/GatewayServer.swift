@@ -55,6 +55,10 @@ public final class GatewayServer: Sendable {
         )
     }
 
+    deinit {
+        io.threadPool.shutdownGracefully { _ in }
+    }
+
     /// Prepares the tree, checks the schema, recovers from a crash, then serves until SIGTERM
     /// or SIGINT.
     ///
