@@ -260,22 +260,26 @@ $$;
 -- group_key are batched with other jobs without one). Never lets a lane exceed its
 -- max_running: claims of a limited lane serialise on its job_lanes row for the duration of
 -- the claim. Each job gets its own lease_id and a deadline of now() + p_lease_seconds.
+-- Run it in autocommit (READ COMMITTED): the running count must see the claims committed
+-- by whoever held the lane row before.
 --
--- p_lanes restricts the lanes considered (NULL: all). Hint (p_hint_lane, p_hint_priority,
--- p_hint_run_at, p_hint_id): start the scan of that lane after this key, the last one the
--- caller claimed there. Under a long-held snapshot the index's head fills with dead entries
--- that cannot be pruned; the hint seeks past them. The caller sweeps without a hint when a
--- hinted claim comes back short and every few seconds (higher priorities enqueued later).
+-- p_lanes restricts the lanes considered (NULL: all). Hints (parallel arrays: lane, and
+-- the priority, run_at and id of the last job the caller claimed there): start that lane's
+-- scan after this key. Under a long-held snapshot (pg_dump, a REPEATABLE READ report) the
+-- head of the available index fills with dead entries that cannot be pruned, and an
+-- unhinted scan walks them all; the hint seeks past them. The caller sweeps without hints
+-- when a hinted claim comes back empty and every few seconds (a higher priority or an
+-- earlier run_at may have appeared behind the hint).
 CREATE FUNCTION dicom_gw.job_claim(
-    p_queue          text,
-    p_worker_id      bigint,
-    p_limit          integer,
-    p_lease_seconds  double precision,
-    p_lanes          text[]      DEFAULT NULL,
-    p_hint_lane      text        DEFAULT NULL,
-    p_hint_priority  smallint    DEFAULT NULL,
-    p_hint_run_at    timestamptz DEFAULT NULL,
-    p_hint_id        bigint      DEFAULT NULL)
+    p_queue           text,
+    p_worker_id       bigint,
+    p_limit           integer,
+    p_lease_seconds   double precision,
+    p_lanes           text[]        DEFAULT NULL,
+    p_hint_lanes      text[]        DEFAULT NULL,
+    p_hint_priorities smallint[]    DEFAULT NULL,
+    p_hint_run_ats    timestamptz[] DEFAULT NULL,
+    p_hint_ids        bigint[]      DEFAULT NULL)
 RETURNS SETOF dicom_gw.jobs
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -285,7 +289,7 @@ DECLARE
     v_first     record;
     v_ids       bigint[];
     v_pass      integer;
-    v_got       boolean;
+    v_hint      integer;
 BEGIN
     IF p_limit < 1 THEN RETURN; END IF;
     IF EXISTS (SELECT 1 FROM dicom_gw.job_queues q
@@ -294,7 +298,7 @@ BEGIN
     END IF;
     PERFORM dicom_gw.job_promote_due(1000);
 
-    -- Pass 1 skips lanes another claimer holds; pass 2 waits for one of them, so many
+    -- Pass 1 skips limited lanes another claimer holds; pass 2 waits for them, so many
     -- workers on one busy lane queue up behind each other instead of going idle.
     FOR v_pass IN 1..2 LOOP
         FOR v_lane IN
@@ -302,17 +306,33 @@ BEGIN
             WHERE (p_lanes IS NULL OR l.lane = ANY (p_lanes))
               AND (l.paused_until IS NULL OR l.paused_until <= now())
               AND (v_pass = 1 OR l.lane = ANY (v_waited))
-              AND EXISTS (SELECT 1 FROM dicom_gw.jobs j
-                          WHERE j.state = 'available' AND j.queue = p_queue AND j.lane = l.lane)
-            ORDER BY (l.lane = p_hint_lane) DESC NULLS LAST, random()
+            ORDER BY (l.lane = ANY (p_hint_lanes)) DESC NULLS LAST, random()
         LOOP
+            -- The first job also tells whether the lane has work, before any lane lock.
+            v_hint := array_position(p_hint_lanes, v_lane.lane);
+            IF v_hint IS NOT NULL AND p_hint_ids[v_hint] IS NOT NULL THEN
+                SELECT j.id, j.group_key, j.priority, j.run_at INTO v_first
+                FROM dicom_gw.jobs j
+                WHERE j.state = 'available' AND j.queue = p_queue AND j.lane = v_lane.lane
+                  AND (j.priority, j.run_at, j.id)
+                      > (p_hint_priorities[v_hint], p_hint_run_ats[v_hint], p_hint_ids[v_hint])
+                ORDER BY j.priority, j.run_at, j.id
+                LIMIT 1 FOR UPDATE SKIP LOCKED;
+            ELSE
+                SELECT j.id, j.group_key, j.priority, j.run_at INTO v_first
+                FROM dicom_gw.jobs j
+                WHERE j.state = 'available' AND j.queue = p_queue AND j.lane = v_lane.lane
+                ORDER BY j.priority, j.run_at, j.id
+                LIMIT 1 FOR UPDATE SKIP LOCKED;
+            END IF;
+            CONTINUE WHEN NOT FOUND;
+
             v_room := p_limit;
             IF v_lane.max_running IS NOT NULL THEN
                 IF v_pass = 1 THEN
                     PERFORM 1 FROM dicom_gw.job_lanes l WHERE l.lane = v_lane.lane
                     FOR NO KEY UPDATE SKIP LOCKED;
-                    v_got := FOUND;
-                    IF NOT v_got THEN
+                    IF NOT FOUND THEN
                         v_waited := v_waited || v_lane.lane;
                         CONTINUE;
                     END IF;
@@ -327,25 +347,8 @@ BEGIN
                 SELECT v_lane.max_running - count(*) INTO v_room
                 FROM dicom_gw.jobs j WHERE j.state = 'running' AND j.lane = v_lane.lane;
                 v_room := least(v_room, p_limit);
-                IF v_room <= 0 THEN CONTINUE; END IF;
+                CONTINUE WHEN v_room <= 0;
             END IF;
-
-            v_first := NULL;
-            IF p_hint_id IS NOT NULL AND v_lane.lane = p_hint_lane THEN
-                SELECT j.id, j.group_key, j.priority, j.run_at INTO v_first
-                FROM dicom_gw.jobs j
-                WHERE j.state = 'available' AND j.queue = p_queue AND j.lane = v_lane.lane
-                  AND (j.priority, j.run_at, j.id) > (p_hint_priority, p_hint_run_at, p_hint_id)
-                ORDER BY j.priority, j.run_at, j.id
-                LIMIT 1 FOR UPDATE SKIP LOCKED;
-            ELSE
-                SELECT j.id, j.group_key, j.priority, j.run_at INTO v_first
-                FROM dicom_gw.jobs j
-                WHERE j.state = 'available' AND j.queue = p_queue AND j.lane = v_lane.lane
-                ORDER BY j.priority, j.run_at, j.id
-                LIMIT 1 FOR UPDATE SKIP LOCKED;
-            END IF;
-            IF v_first.id IS NULL THEN CONTINUE; END IF;
 
             v_ids := ARRAY[v_first.id];
             IF v_room > 1 THEN
@@ -395,9 +398,10 @@ DECLARE
     v_rejected bigint[];
 BEGIN
     WITH done AS (
+        -- Lease ids are unique over all jobs, so matching each list separately is the
+        -- same as matching pairs, and keeps the plan on the primary key.
         DELETE FROM dicom_gw.jobs j
-        USING unnest(p_ids, p_lease_ids) AS f(id, lease_id)
-        WHERE j.id = f.id AND j.lease_id = f.lease_id AND j.state = 'running'
+        WHERE j.id = ANY (p_ids) AND j.lease_id = ANY (p_lease_ids) AND j.state = 'running'
         RETURNING j.*
     ), moved AS (
         INSERT INTO dicom_gw.job_history
@@ -528,8 +532,7 @@ CREATE FUNCTION dicom_gw.job_extend(p_ids bigint[], p_lease_ids bigint[], p_seco
 RETURNS bigint[] LANGUAGE sql AS $$
     WITH ext AS (
         UPDATE dicom_gw.jobs j SET lease_expires_at = now() + make_interval(secs => p_seconds)
-        FROM unnest(p_ids, p_lease_ids) AS f(id, lease_id)
-        WHERE j.id = f.id AND j.lease_id = f.lease_id AND j.state = 'running'
+        WHERE j.id = ANY (p_ids) AND j.lease_id = ANY (p_lease_ids) AND j.state = 'running'
         RETURNING j.id
     )
     SELECT coalesce(array_agg(f.id), '{}') FROM unnest(p_ids) AS f(id)
