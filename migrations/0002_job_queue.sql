@@ -200,6 +200,7 @@ CREATE FUNCTION dicom_gw.job_enqueue(
     p_notify_channel text               DEFAULT NULL)
 RETURNS TABLE (ordinal bigint, id bigint)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     v_runnable boolean;
 BEGIN
@@ -657,6 +658,7 @@ $$;
 CREATE FUNCTION dicom_gw.job_rescue(p_silence_seconds double precision DEFAULT 20)
 RETURNS TABLE (id bigint, lane text, outcome text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     v_silence  interval := make_interval(secs => p_silence_seconds);
     v_ids      bigint[];
