@@ -183,21 +183,22 @@ $$;
 
 -- Inserts many jobs in one statement, inside the caller's transaction. Parallel arrays,
 -- one element per job; kinds and lanes are required, the rest may be NULL (or shorter:
--- missing elements are NULL). Delays are seconds from now(). A job whose dedupe_key is
--- already live is skipped. Returns (ordinal, id) of the jobs inserted, ordinal 1-based.
+-- missing elements are NULL). Payloads are JSON text; an empty group or dedupe key means
+-- none; delays are milliseconds from now(). A job whose dedupe_key is already live is
+-- skipped. Returns (ordinal, id) of the jobs inserted, ordinal 1-based.
 -- p_notify_channel: when not NULL and a job is runnable now, pg_notify(channel, queue)
 -- fires at commit; the caller debounces.
 CREATE FUNCTION dicom_gw.job_enqueue(
     p_queue          text,
     p_kinds          text[],
     p_lanes          text[],
-    p_payloads       jsonb[]            DEFAULT NULL,
-    p_group_keys     text[]             DEFAULT NULL,
-    p_dedupe_keys    text[]             DEFAULT NULL,
-    p_priorities     smallint[]         DEFAULT NULL,
-    p_delays         double precision[] DEFAULT NULL,
-    p_max_attempts   integer[]          DEFAULT NULL,
-    p_notify_channel text               DEFAULT NULL)
+    p_payloads       text[]    DEFAULT NULL,
+    p_group_keys     text[]    DEFAULT NULL,
+    p_dedupe_keys    text[]    DEFAULT NULL,
+    p_priorities     integer[] DEFAULT NULL,
+    p_delays_ms      bigint[]  DEFAULT NULL,
+    p_max_attempts   integer[] DEFAULT NULL,
+    p_notify_channel text      DEFAULT NULL)
 RETURNS TABLE (ordinal bigint, id bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -212,16 +213,17 @@ BEGIN
     WITH src AS (
         SELECT nextval('dicom_gw.job_id_seq') AS new_id, t.*
         FROM unnest(p_kinds, p_lanes, p_payloads, p_group_keys, p_dedupe_keys,
-                    p_priorities, p_delays, p_max_attempts)
+                    p_priorities, p_delays_ms, p_max_attempts)
              WITH ORDINALITY AS t(kind, lane, payload, group_key, dedupe_key,
                                   priority, delay, max_attempts, ord)
     ), ins AS (
         INSERT INTO dicom_gw.jobs AS j (id, queue, lane, kind, group_key, dedupe_key, payload,
                                         priority, state, run_at, max_attempts)
-        SELECT s.new_id, p_queue, s.lane, s.kind, s.group_key, s.dedupe_key,
-               coalesce(s.payload, '{}'), coalesce(s.priority, 0),
+        SELECT s.new_id, p_queue, s.lane, s.kind, nullif(s.group_key, ''),
+               nullif(s.dedupe_key, ''), coalesce(nullif(s.payload, ''), '{}')::jsonb,
+               coalesce(s.priority, 0),
                CASE WHEN coalesce(s.delay, 0) > 0 THEN 'scheduled' ELSE 'available' END,
-               now() + make_interval(secs => greatest(coalesce(s.delay, 0), 0)),
+               now() + greatest(coalesce(s.delay, 0), 0) * interval '1 millisecond',
                s.max_attempts
         FROM src s ORDER BY s.ord
         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
@@ -231,7 +233,7 @@ BEGIN
 
     IF p_notify_channel IS NOT NULL THEN
         SELECT bool_or(coalesce(d, 0) <= 0) INTO v_runnable
-        FROM unnest(p_kinds, p_delays) AS u(k, d);
+        FROM unnest(p_kinds, p_delays_ms) AS u(k, d);
         IF v_runnable THEN
             PERFORM pg_notify(p_notify_channel, p_queue);
         END IF;
@@ -265,7 +267,8 @@ $$;
 -- by whoever held the lane row before.
 --
 -- p_lanes restricts the lanes considered (NULL: all). Hints (parallel arrays: lane, and
--- the priority, run_at and id of the last job the caller claimed there): start that lane's
+-- the priority, run_at (as text, exact to the microsecond) and id of the last job the
+-- caller claimed there): start that lane's
 -- scan after this key. Under a long-held snapshot (pg_dump, a REPEATABLE READ report) the
 -- head of the available index fills with dead entries that cannot be pruned, and an
 -- unhinted scan walks them all; the hint seeks past them. The caller sweeps without hints
@@ -277,10 +280,10 @@ CREATE FUNCTION dicom_gw.job_claim(
     p_limit           integer,
     p_lease_seconds   double precision,
     p_lanes           text[]        DEFAULT NULL,
-    p_hint_lanes      text[]        DEFAULT NULL,
-    p_hint_priorities smallint[]    DEFAULT NULL,
-    p_hint_run_ats    timestamptz[] DEFAULT NULL,
-    p_hint_ids        bigint[]      DEFAULT NULL)
+    p_hint_lanes      text[]    DEFAULT NULL,
+    p_hint_priorities integer[] DEFAULT NULL,
+    p_hint_run_ats    text[]    DEFAULT NULL,
+    p_hint_ids        bigint[]  DEFAULT NULL)
 RETURNS SETOF dicom_gw.jobs
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -316,7 +319,8 @@ BEGIN
                 FROM dicom_gw.jobs j
                 WHERE j.state = 'available' AND j.queue = p_queue AND j.lane = v_lane.lane
                   AND (j.priority, j.run_at, j.id)
-                      > (p_hint_priorities[v_hint], p_hint_run_ats[v_hint], p_hint_ids[v_hint])
+                      > (p_hint_priorities[v_hint]::smallint,
+                         p_hint_run_ats[v_hint]::timestamptz, p_hint_ids[v_hint])
                 ORDER BY j.priority, j.run_at, j.id
                 LIMIT 1 FOR UPDATE SKIP LOCKED;
             ELSE
