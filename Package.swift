@@ -44,6 +44,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Jobs
+        .target(
+            name: "JobQueue",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The queue benchmark, also the worker process the JobQueue tests launch.
+        .executableTarget(
+            name: "queue-bench",
+            dependencies: [
+                "JobQueue",
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/QueueBench",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: DICOM
         .target(
             name: "DICOM",
@@ -92,6 +113,11 @@ let package = Package(
         .testTarget(
             name: "PostgresClientTests",
             dependencies: ["PostgresClient", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JobQueueTests",
+            dependencies: ["JobQueue", "TestSupport", "PostgresClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

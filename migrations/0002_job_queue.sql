@@ -183,8 +183,8 @@ $$;
 
 -- Inserts many jobs in one statement, inside the caller's transaction. Parallel arrays,
 -- one element per job; kinds and lanes are required, the rest may be NULL (or shorter:
--- missing elements are NULL). Payloads are JSON text; an empty group or dedupe key means
--- none; delays are milliseconds from now(). A job whose dedupe_key is already live is
+-- missing elements are NULL). Payloads are JSON text; an empty group or dedupe key and a
+-- max_attempts of 0 mean none; delays are milliseconds from now(). A job whose dedupe_key is already live is
 -- skipped. Returns (ordinal, id) of the jobs inserted, ordinal 1-based.
 -- p_notify_channel: when not NULL and a job is runnable now, pg_notify(channel, queue)
 -- fires at commit; the caller debounces.
@@ -224,7 +224,7 @@ BEGIN
                coalesce(s.priority, 0),
                CASE WHEN coalesce(s.delay, 0) > 0 THEN 'scheduled' ELSE 'available' END,
                now() + greatest(coalesce(s.delay, 0), 0) * interval '1 millisecond',
-               s.max_attempts
+               nullif(s.max_attempts, 0)
         FROM src s ORDER BY s.ord
         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
         RETURNING j.id, j.state
