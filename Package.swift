@@ -49,6 +49,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Jobs
+        .target(
+            name: "JobQueue",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The queue benchmark, also the worker process the JobQueue tests launch.
+        .executableTarget(
+            name: "queue-bench",
+            dependencies: [
+                "JobQueue",
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/QueueBench",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: DICOM
         .systemLibrary(
             name: "CZlib",
@@ -127,6 +148,11 @@ let package = Package(
         .testTarget(
             name: "PostgresClientTests",
             dependencies: ["PostgresClient", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JobQueueTests",
+            dependencies: ["JobQueue", "TestSupport", "PostgresClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
