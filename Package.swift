@@ -45,6 +45,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "postgres-bench",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PostgresBench",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: DICOM
         .target(
             name: "DICOM",

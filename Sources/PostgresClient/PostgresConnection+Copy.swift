@@ -4,7 +4,7 @@ extension PostgresConnection {
     /// Bulk-inserts rows with `COPY … FROM STDIN` in binary format.
     ///
     /// Rows are encoded in chunks of about 256 KiB on the caller's task and handed to libpq on
-    /// the thread pool, so memory stays flat however many rows there are. Binary COPY does no
+    /// the connection's thread, so memory stays flat however many rows there are. Binary COPY does no
     /// type conversion: each value's Swift type must match its column exactly (`Int64` for
     /// bigint, `Int32` for integer, `String` for text/varchar, `Date` for timestamptz…).
     /// - Parameters:
