@@ -41,34 +41,8 @@ do {
         try await pool.execute("DROP TABLE IF EXISTS \(table)")
     case "run":
         guard arguments.count >= 5, let seconds = Double(arguments[3]) else { fail("run needs SECONDS and MODE") }
-        let prepared = arguments[4] == "prepared"
-        let statement = PreparedStatement(selectSQL)
-        let rate = try await pool.withConnection { c -> Double in
-            var generator = SystemRandomNumberGenerator()
-            var count = 0
-            var checksum = 0
-            let clock = ContinuousClock()
-            // Warm-up: connection, plan cache, code paths.
-            for _ in 0..<200 { _ = try await c.query(statement, [Int64(1)]) }
-            let deadline = clock.now + .seconds(seconds)
-            let start = clock.now
-            while clock.now < deadline {
-                for _ in 0..<100 {
-                    let id = Int64.random(in: 1...rowCount, using: &generator)
-                    let rows = prepared ? try await c.query(statement, [id]) : try await c.query(selectSQL, [id])
-                    guard let row = rows.first else { fail("no row for id \(id)") }
-                    let got = try row.decode(Int64.self, at: 0)
-                    let name = try row.decode(String.self, at: 1)
-                    guard got == id else { fail("wrong row") }
-                    checksum &+= name.utf8.count
-                    count += 1
-                }
-            }
-            let elapsed = clock.now - start
-            let secondsElapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            guard checksum > 0 else { fail("empty names") }
-            return Double(count) / secondsElapsed
-        }
+        let rate = try await Measure.selects(
+            pool: pool, sql: selectSQL, rowCount: rowCount, seconds: seconds, prepared: arguments[4] == "prepared")
         // The CLI's own output: one number for the script.
         FileHandle.standardOutput.write(Data((String(format: "%.0f", rate) + "\n").utf8))
     default:
