@@ -205,6 +205,8 @@ public final class PostgresPool: Sendable {
                 enum Now { case fail(any Error), use(PostgresConnection), create, queued }
                 let now = state.withLock { s -> Now in
                     if s.isShutdown { return .fail(PostgresError(code: .poolShutdown, message: "the pool is shut down")) }
+                    // Cancelled before we queued: the cancellation handler found nothing to fail.
+                    if Task.isCancelled { return .fail(CancellationError()) }
                     // State may have changed since the first look.
                     if let connection = s.idle.popLast() { return .use(connection) }
                     if s.open < configuration.maxConnections {
