@@ -33,6 +33,16 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // Benchmark, not a test: scripts/bench-postgres.sh runs it beside pgbench.
+        .executableTarget(
+            name: "postgres-bench",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PostgresBench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PostgresClient",
             dependencies: [
@@ -42,16 +52,6 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
-        ),
-
-        .executableTarget(
-            name: "postgres-bench",
-            dependencies: [
-                "PostgresClient",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/PostgresBench",
             swiftSettings: swiftSettings
         ),
 
