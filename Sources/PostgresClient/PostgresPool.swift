@@ -82,6 +82,11 @@ public final class PostgresPool: Sendable {
 
     /// Lends a connection to `body` and takes it back when `body` ends.
     ///
+    /// `body` runs with the connection's thread as its task-executor preference: its
+    /// nonisolated code (and child tasks it creates) run on that one thread, and statements
+    /// execute there without a thread hand-off. Keep CPU-heavy parallel work out of `body`.
+    /// A connection returned broken or inside an open transaction is closed, not reused.
+    ///
     /// - Parameter body: uses the connection; it must not keep it beyond its return.
     /// - Throws: ``PostgresError`` (``PostgresError/Code/poolTimeout``,
     ///   ``PostgresError/Code/connectionFailed``, ``PostgresError/Code/poolShutdown``) or what
