@@ -8,6 +8,10 @@ import Synchronization
 /// caller); concurrent calls are serialised by the handle's lock but would interleave
 /// statements.
 ///
+/// Cancelling the calling task does not interrupt a statement already running (a cancel
+/// request could race into the session's next statement); bound statements with
+/// `SET statement_timeout` instead.
+///
 /// Results use libpq's binary format: integers, floats, timestamps and UUIDs arrive as fixed
 /// bytes that decode without parsing or locale surprises, and bytea arrives raw instead of
 /// hex-escaped (half the size). Strings are sent as text with an unspecified type so the
