@@ -52,8 +52,9 @@ run() {
     echo "$name $(echo "$t1 - $t0" | bc -l) $(echo "($c1 - $c0) / $CLK" | bc -l)"
 }
 
-ours()   { "$BIN" serve "$1" "$OUT/recv" "$PDU"; }
-dcmtk()  { /usr/bin/storescp -aet STORESCP +B -pdu "$PDU" -od "$OUT/recv" "$1"; }
+# exec: the background job's PID must be the server's own, for its CPU time.
+ours()   { exec "$BIN" serve "$1" "$OUT/recv" "$PDU"; }
+dcmtk()  { exec /usr/bin/storescp -aet STORESCP +B -pdu "$PDU" -od "$OUT/recv" "$1"; }
 
 RESULTS="$OUT/results.txt"
 : > "$RESULTS"
@@ -72,5 +73,7 @@ END {
     ms[name] = median(s, n[name]); mc[name] = median(c, n[name]) }
   printf "\n%d objects, %.1f MB in all, max PDU %d, one association each run; medians of %d runs:\n", count, bytes / 1e6, pdu, n["ours"]
   for (name in n) printf "%-8s %7.1f obj/s  %6.1f MB/s  %.2f CPU s/GB\n", name, count / ms[name], bytes / 1e6 / ms[name], mc[name] / (bytes / 1e9)
-  printf "ratio ours/storescp: rate %.2f, CPU per GB %.2f\n", ms["storescp"] / ms["ours"], mc["ours"] / mc["storescp"]
+  printf "ratio ours/storescp: rate %.2f", ms["storescp"] / ms["ours"]
+  if (mc["storescp"] > 0) printf ", CPU per GB %.2f", mc["ours"] / mc["storescp"]
+  printf "\n"
 }' "$RESULTS"
