@@ -31,7 +31,7 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 now() { date +%s.%N; }
 
 SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; }
+cleanup() { [ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
 # run NAME AETITLE COMMAND... : start the server, send everything once, print "name seconds cpu_seconds"
@@ -47,7 +47,8 @@ run() {
     /usr/bin/storescu -aec "$aet" -pdu "$PDU" 127.0.0.1 "$port" "$OUT"/in/*.dcm
     t1=$(now); c1=$(cpu_ticks "$SERVER_PID")
     local received; received=$(find "$OUT/recv" -type f | wc -l)
-    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+    # storescp ignores SIGTERM while idle.
+    kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
     if [ "$received" -ne "$COUNT" ]; then echo "$name stored $received of $COUNT files" >&2; exit 1; fi
     echo "$name $(echo "$t1 - $t0" | bc -l) $(echo "($c1 - $c0) / $CLK" | bc -l)"
 }
