@@ -30,6 +30,11 @@ public final class AssociationHandler: ChannelDuplexHandler {
     private var readPending = false
     /// The last channel error, reported with a lost connection.
     private var lastError: String?
+    /// When a PDU last arrived or was sent, or a read was newly requested.
+    private var lastActivity = NIODeadline.now()
+    /// P-DATA values decoded in the current read burst, delivered together at read complete:
+    /// one async hand-off per socket read instead of one per PDU.
+    private var pendingData: [PresentationDataValue] = []
 
     /// Creates an acceptor-side handler.
     public init(acceptorTimeouts timeouts: AssociationTimeouts, logger: Logger) {
@@ -72,6 +77,7 @@ public final class AssociationHandler: ChannelDuplexHandler {
     public func channelInactive(context: ChannelHandlerContext) {
         self.cancelTimers()
         self.run(self.machine.handle(.transportClosed), context: context)
+        self.flushData(context: context)
         context.fireChannelInactive()
     }
 
@@ -82,9 +88,8 @@ public final class AssociationHandler: ChannelDuplexHandler {
     // MARK: Inbound
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.inactivityTimer?.cancel()
-        self.inactivityTimer = nil
         self.readPending = false
+        self.lastActivity = .now()
         let pdu = self.unwrapInboundIn(data)
         if self.machine.role == .acceptor, case .dataTransfer(let values) = pdu,
             values.contains(where: { !$0.isCommand && $0.isLast })
@@ -92,6 +97,18 @@ public final class AssociationHandler: ChannelDuplexHandler {
             self.peerAwaitsResponse = true
         }
         self.run(self.machine.handle(.received(pdu)), context: context)
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        self.flushData(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    private func flushData(context: ChannelHandlerContext) {
+        guard !self.pendingData.isEmpty else { return }
+        let values = self.pendingData
+        self.pendingData = []
+        context.fireChannelRead(self.wrapInboundOut(.data(values)))
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -132,6 +149,8 @@ public final class AssociationHandler: ChannelDuplexHandler {
     }
 
     public func read(context: ChannelHandlerContext) {
+        // Time spent without a pending read (back-pressure from our consumer) is not the peer's.
+        if !self.readPending { self.lastActivity = .now() }
         self.readPending = true
         self.armInactivityTimer(context: context)
         context.read()
@@ -158,11 +177,7 @@ public final class AssociationHandler: ChannelDuplexHandler {
                     promise = nil
                 }
                 self.lastWrite = write
-                if self.inactivityTimer != nil {
-                    self.inactivityTimer?.cancel()
-                    self.inactivityTimer = nil
-                    self.armInactivityTimer(context: context)
-                }
+                self.lastActivity = .now()
             case .startARTIM:
                 self.artimTimer?.cancel()
                 let loop = context.eventLoop.assumeIsolated()
@@ -180,9 +195,13 @@ public final class AssociationHandler: ChannelDuplexHandler {
                 } else {
                     context.close(promise: nil)
                 }
+            case .indicate(.data(let values)):
+                self.pendingData.append(contentsOf: values)
             case .indicate(.connectionLost(nil)):
+                self.flushData(context: context)
                 context.fireChannelRead(self.wrapInboundOut(.connectionLost(self.lastError)))
             case .indicate(let indication):
+                self.flushData(context: context)
                 context.fireChannelRead(self.wrapInboundOut(indication))
             case .rejectLocalRequest:
                 promise?.fail(
@@ -195,27 +214,40 @@ public final class AssociationHandler: ChannelDuplexHandler {
         if self.readPending { self.armInactivityTimer(context: context) }
     }
 
-    /// Arms the inactivity timer for the current state, unless one is running or none applies.
-    private func armInactivityTimer(context: ChannelHandlerContext) {
-        guard self.inactivityTimer == nil else { return }
-        let timeout: TimeAmount
+    /// The inactivity timeout that applies now, if any.
+    private func inactivityTimeout() -> TimeAmount? {
         switch self.machine.state {
         case .sta5, .sta7, .sta10, .sta11:
-            timeout = self.timeouts.acse
+            return self.timeouts.acse
         case .sta6, .sta8, .sta9, .sta12:
             if self.machine.role == .acceptor {
                 // The peer waiting for our C-STORE-RSP is not idle.
-                guard !self.peerAwaitsResponse else { return }
-                timeout = self.timeouts.idle
-            } else {
-                timeout = self.timeouts.dimse
+                return self.peerAwaitsResponse ? nil : self.timeouts.idle
             }
+            return self.timeouts.dimse
         default:
-            return  // Sta2 and Sta13 are bounded by ARTIM.
+            return nil  // Sta2 and Sta13 are bounded by ARTIM.
         }
+    }
+
+    /// Arms the inactivity timer unless one is running or none applies. The timer is not
+    /// rescheduled per PDU: when it fires it checks the time since the last activity and
+    /// re-arms for the remainder.
+    private func armInactivityTimer(context: ChannelHandlerContext) {
+        guard self.inactivityTimer == nil, let timeout = self.inactivityTimeout() else { return }
+        self.scheduleInactivityCheck(in: timeout, context: context)
+    }
+
+    private func scheduleInactivityCheck(in delay: TimeAmount, context: ChannelHandlerContext) {
         let loop = context.eventLoop.assumeIsolated()
-        self.inactivityTimer = loop.scheduleTask(in: timeout) {
+        self.inactivityTimer = loop.scheduleTask(in: delay) {
             self.inactivityTimer = nil
+            guard self.readPending, let timeout = self.inactivityTimeout() else { return }
+            let quiet = NIODeadline.now() - self.lastActivity
+            if quiet < timeout {
+                self.scheduleInactivityCheck(in: timeout - quiet, context: context)
+                return
+            }
             self.logger.info("association timed out", metadata: ["dicom.state": "\(self.machine.state)"])
             self.run(self.machine.handle(.timeout), context: context)
         }

@@ -182,6 +182,7 @@ public final class DICOMServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16384, maximum: 256 * 1024))
             .bind(host: self.configuration.host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let id = self.state.withLock { state in
@@ -199,9 +200,12 @@ public final class DICOMServer: Sendable {
                     try sync.addHandler(ByteToMessageHandler(PDUDecoder(maxDataTransferLength: policy.maxPDULength)))
                     try sync.addHandler(MessageToByteHandler(PDUEncoder()))
                     try sync.addHandler(AssociationHandler(acceptorTimeouts: timeouts, logger: logger))
+                    // Each element is one read burst of P-DATA (at most a few hundred KiB, see the
+                    // receive allocator); a handful buffered keeps the socket busy between handler
+                    // pulls and still bounds memory per association.
                     let asyncChannel = try NIOAsyncChannel<AssociationStateMachine.Indication, AssociationCommand>(
                         wrappingChannelSynchronously: channel,
-                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 4)))
                     return AcceptedConnection(id: id, isTLS: tlsContext != nil, logger: logger, channel: asyncChannel)
                 }
             }

@@ -31,8 +31,11 @@ final class ExternalSCP {
         throw CocoaError(.fileReadUnknown)
     }
 
+    /// storescp does not exit on SIGTERM while idle; SIGKILL it and reap it.
     func stop() {
-        if self.process.isRunning { self.process.terminate() }
+        guard self.process.isRunning else { return }
+        kill(self.process.processIdentifier, SIGKILL)
+        self.process.waitUntilExit()
     }
 
     deinit { self.stop() }
