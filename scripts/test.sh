@@ -25,5 +25,5 @@ export DICOM_GW_CORPUS="${DICOM_GW_CORPUS:-$root/../shared/corpus}"
 swift build --build-tests
 # Serial: on 2 cores, suites that run DCMTK peers, PostgreSQL clusters and 500 MB parsers
 # in parallel starve each other's timers (protocol timeouts fire spuriously); serial is
-# deterministic and, measured, no slower here.
+# deterministic: measured 102 s serial, 55-76 s parallel with spurious failures.
 swift test --skip-build --no-parallel "$@"
