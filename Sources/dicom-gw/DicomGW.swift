@@ -4,6 +4,7 @@ import ArgumentParser
 struct DicomGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom-gw",
-        abstract: "DICOM store-and-forward gateway."
+        abstract: "DICOM store-and-forward gateway.",
+        subcommands: [UserCommand.self, AuditCommand.self]
     )
 }
