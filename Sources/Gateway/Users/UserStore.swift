@@ -59,6 +59,23 @@ public struct UserStore: Sendable {
         }
     }
 
+    /// Creates the first admin when there is no account at all (for `make run` and first
+    /// start-up). The password is `password`, or generated when nil.
+    /// - Returns: the account and the password to show once, or nil when accounts exist.
+    public func createInitialAdmin(
+        username: String = "admin", password: String? = nil, by actor: AuditEvent.Actor = .system("setup")
+    ) async throws -> (user: UserRecord, password: String)? {
+        let existing = try await pool.query("SELECT EXISTS (SELECT 1 FROM dicom_gw.users) AS any")
+        if let row = existing.first, try row.decode(Bool.self, column: "any") { return nil }
+        let secret = password ?? SecretGenerator.password()
+        do {
+            return (try await create(username: username, password: secret, role: .admin, by: actor), secret)
+        } catch let error as ResourceError where error.code == .conflict {
+            // Another process created it first.
+            return nil
+        }
+    }
+
     /// Sets a new password, clears any lockout, and ends the user's sessions.
     public func setPassword(userID: Int64, password: String, by actor: AuditEvent.Actor) async throws -> UserRecord {
         if let problem = PasswordHasher.policyViolation(password) { throw ResourceError.invalid("password", problem) }
