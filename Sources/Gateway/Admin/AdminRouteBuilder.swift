@@ -1,4 +1,5 @@
 public import Hummingbird
+public import HTTPTypes
 
 /// Registers the admin server's routes and remembers each one with its access rule, so the
 /// route table can be checked against `docs/openapi.yaml` and tested for authorisation.

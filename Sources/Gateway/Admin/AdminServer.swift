@@ -1,5 +1,6 @@
 public import Hummingbird
 import HummingbirdTLS
+import HummingbirdCore
 public import Logging
 import NIOSSL
 

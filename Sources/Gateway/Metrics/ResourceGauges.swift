@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 public import Metrics
-import NIOPosix
+public import NIOPosix
 import NIOSSL
 
 #if canImport(Glibc)
@@ -35,7 +35,7 @@ public struct ResourceGauges: Sendable {
 
     /// Updates every gauge.
     public func sample() async {
-        if let storageRoot, let free = try? await threadPool.runIfActive({ Self.freeBytes(at: storageRoot) }), let free {
+        if let storageRoot, let free = (try? await threadPool.runIfActive({ Self.freeBytes(at: storageRoot) })) ?? nil {
             Gauge(label: GatewayMetrics.storageFreeBytes, factory: factory).record(free)
         }
         for path in certificatePaths {

@@ -1,5 +1,5 @@
 public import Foundation
-import Logging
+public import Logging
 public import PostgresClient
 
 /// Logs users in (with lockout after repeated failures), and turns session cookies and API
@@ -108,7 +108,7 @@ public struct Authenticator: Sendable {
                                                    THEN now() + make_interval(secs => $3::double precision)
                                                    ELSE locked_until END
                          WHERE id = $1
-                     RETURNING coalesce(locked_until > now(), false) AS locked
+                        RETURNING coalesce(locked_until > now(), false) AS locked
                         """,
                         [user.id, policy.maxFailedLogins, Double(policy.lockoutDuration.components.seconds)])
                     if let row = rows.first, try row.decode(Bool.self, column: "locked") {

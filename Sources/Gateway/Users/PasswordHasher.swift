@@ -1,5 +1,5 @@
 import HummingbirdBcrypt
-import NIOPosix
+public import NIOPosix
 
 /// Hashes and checks passwords with bcrypt, off the cooperative pool.
 ///

@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 
 /// `/api/v1/audit…`: the audit log with filters, chain verification, sealing on demand.
 struct AuditResource: AdminResource {

@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 
 /// `/api/v1/auth/…`: login, logout, who am I, own password, own API tokens.
 struct AuthResource: AdminResource {
