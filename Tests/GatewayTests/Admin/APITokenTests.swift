@@ -1,7 +1,10 @@
 import Crypto
 import Foundation
 import Gateway
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import Logging
 import PostgresClient
 import Testing
 

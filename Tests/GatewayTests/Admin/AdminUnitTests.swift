@@ -1,5 +1,10 @@
 import Foundation
 import Gateway
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresClient
 import Testing
 
 @Suite("Admin building blocks as plain values")

@@ -1,5 +1,8 @@
 import Foundation
 import Gateway
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import PostgresClient
 import Testing
@@ -108,7 +111,7 @@ struct AuditChainTests {
                     throw Abort()
                 }
             }
-            try await pool.withTransaction { connection in
+            _ = try await pool.withTransaction { connection in
                 try await AuditLog.record(AuditEvent(actor: .system("receiver"), action: AuditAction.objectDuplicate, outcome: .warning), on: connection)
             }
             let events = try await AuditQuery(pool: pool).list(AuditFilter(), limit: 10)

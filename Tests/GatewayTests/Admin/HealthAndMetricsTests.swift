@@ -1,7 +1,11 @@
 import Foundation
 import Gateway
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import Logging
 import Metrics
+import PostgresClient
 import Prometheus
 import Testing
 
@@ -27,11 +31,10 @@ struct HealthAndMetricsTests {
                 #expect(results.map { $0["ok"] as? Bool } == [true, false])
                 #expect(results.last?["error"] as? String == "DICOM listener not bound")
             }
-            let healthy = try await AdminTestApp.make(
-                pool: pool, readinessChecks: [ReadinessCheck(name: "database") { try await pool.execute("SELECT 1") }])
-            try await healthy.test { client in
-                #expect(try await client.send(.get, "/readyz").status == .ok)
-            }
+            let healthy = AdminServer(
+                services: app.services, readinessChecks: [ReadinessCheck(name: "database") { try await pool.execute("SELECT 1") }])
+            let status = try await healthy.makeApplication().test(.router) { client in try await client.send(.get, "/readyz").status }
+            #expect(status == .ok)
         }
     }
 

@@ -1,7 +1,10 @@
 import Foundation
 import Gateway
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import Logging
+import PostgresClient
 import Testing
 
 @Suite("Login, sessions and lockout", .enabled(if: AdminTestDatabase.isConfigured))

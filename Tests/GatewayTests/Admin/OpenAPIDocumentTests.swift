@@ -1,6 +1,8 @@
 import Foundation
 import Gateway
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import PostgresClient
 import Prometheus

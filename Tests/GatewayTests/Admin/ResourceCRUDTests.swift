@@ -1,6 +1,10 @@
 import Foundation
 import Gateway
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import Logging
+import PostgresClient
 import Testing
 
 @Suite("Destinations, routes and users through the API", .enabled(if: AdminTestDatabase.isConfigured))
