@@ -5,6 +5,6 @@ struct DicomGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom-gw",
         abstract: "DICOM store-and-forward gateway.",
-        subcommands: [UserCommand.self, AuditCommand.self]
+        subcommands: [MigrateCommand.self, UserCommand.self, AuditCommand.self]
     )
 }

@@ -127,10 +127,10 @@ struct UserCommand: AsyncParsableCommand {
     }
 }
 
-/// How a command reaches the database.
+/// How `user` and `audit` commands reach the database: the global options and
+/// configuration layers, plus the bcrypt cost for new hashes.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $DICOM_GW_DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var global: GlobalOptions
 
     @Option(help: "bcrypt cost for new password hashes (4–31).")
     var bcryptCost: UInt8 = 12
@@ -140,16 +140,12 @@ struct DatabaseOptions: ParsableArguments {
         .user("os:" + (ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.userName))
     }
 
-    func url() throws -> String {
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DICOM_GW_DATABASE_URL"], !url.isEmpty else {
-            throw ValidationError("give --database-url or set DICOM_GW_DATABASE_URL")
-        }
-        return url
-    }
-
     func withPool<T>(_ body: (PostgresPool) async throws -> T) async throws -> T {
+        let configuration = try await global.load()
         let pool = PostgresPool(
-            configuration: .init(url: try url(), maxConnections: 2), logger: Logger(label: "dicom-gw.cli"))
+            configuration: .init(
+                url: configuration.database.url, maxConnections: 2, connectTimeout: configuration.database.connectTimeout),
+            logger: Logger(label: "dicom-gw.cli"))
         do {
             let value = try await body(pool)
             await pool.shutdown()

@@ -6,9 +6,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresClient
+import TestSupport
 import Testing
 
-@Suite("API tokens", .enabled(if: AdminTestDatabase.isConfigured))
+@Suite("API tokens", .requiresDatabase)
 struct APITokenTests {
     @Test("a token works until revoked, is stored only as its SHA-256, and is shown once")
     func issueUseRevoke() async throws {

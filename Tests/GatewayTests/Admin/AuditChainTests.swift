@@ -5,9 +5,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresClient
+import TestSupport
 import Testing
 
-@Suite("Audit chain", .enabled(if: AdminTestDatabase.isConfigured))
+@Suite("Audit chain", .requiresDatabase)
 struct AuditChainTests {
     static func record(_ log: AuditLog, _ count: Int) async throws {
         for i in 0..<count {

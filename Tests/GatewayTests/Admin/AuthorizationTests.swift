@@ -5,9 +5,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresClient
+import TestSupport
 import Testing
 
-@Suite("Admin API authorisation", .enabled(if: AdminTestDatabase.isConfigured))
+@Suite("Admin API authorisation", .requiresDatabase)
 struct AuthorizationTests {
     /// A concrete URI for a route template.
     static func uri(_ route: AdminRoute) -> String {

@@ -7,9 +7,10 @@ import Logging
 import Metrics
 import PostgresClient
 import Prometheus
+import TestSupport
 import Testing
 
-@Suite("Health, readiness and metrics", .enabled(if: AdminTestDatabase.isConfigured))
+@Suite("Health, readiness and metrics", .requiresDatabase)
 struct HealthAndMetricsTests {
     struct NotBound: Error, CustomStringConvertible {
         var description: String { "DICOM listener not bound" }

@@ -5,9 +5,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresClient
+import TestSupport
 import Testing
 
-@Suite("Login, sessions and lockout", .enabled(if: AdminTestDatabase.isConfigured))
+@Suite("Login, sessions and lockout", .requiresDatabase)
 struct LoginTests {
     static func login(_ client: any TestClientProtocol, _ username: String, _ password: String) async throws -> TestResponse {
         try await client.send(.post, "/api/v1/auth/login", json: #"{"username":"\#(username)","password":"\#(password)"}"#)

@@ -5,9 +5,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresClient
+import TestSupport
 import Testing
 
-@Suite("Destinations, routes and users through the API", .enabled(if: AdminTestDatabase.isConfigured))
+@Suite("Destinations, routes and users through the API", .requiresDatabase)
 struct ResourceCRUDTests {
     @Test("destinations: validation, create, conflict, update, in-use delete, audit")
     func destinations() async throws {

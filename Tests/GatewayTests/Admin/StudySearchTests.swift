@@ -5,9 +5,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresClient
+import TestSupport
 import Testing
 
-@Suite("Study search", .enabled(if: AdminTestDatabase.isConfigured))
+@Suite("Study search", .requiresDatabase)
 struct StudySearchTests {
     static func seed(_ pool: PostgresPool) async throws {
         try await pool.withConnection { connection in

@@ -1,0 +1,76 @@
+import CZlib
+
+/// Incremental raw-deflate (RFC 1951) decompression for Deflated Explicit VR Little Endian.
+///
+/// A class because zlib's stream state must not move in memory once initialised.
+final class Inflater {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private var input: [UInt8] = []
+    private var inputStart = 0
+    private(set) var isFinished = false
+
+    init() throws(DICOMError) {
+        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        // Negative window bits: raw deflate without zlib header, as PS3.5 §A.5 specifies.
+        let status = inflateInit2_(stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw DICOMError(.deflate, "inflateInit2 failed (\(status))")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+    /// Compressed bytes waiting to be inflated.
+    var pendingInputCount: Int { input.count - inputStart }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        if inputStart > 0 && inputStart >= input.count / 2 {
+            input.removeFirst(inputStart)
+            inputStart = 0
+        }
+        input.append(contentsOf: bytes)
+    }
+
+    /// Inflates at most `limit` bytes onto the end of `output`; returns how many were added.
+    func inflate(into output: inout [UInt8], limit: Int, streamOffset: Int64) throws(DICOMError) -> Int {
+        guard !isFinished, pendingInputCount > 0, limit > 0 else { return 0 }
+        let oldCount = output.count
+        output.append(contentsOf: repeatElement(0, count: limit))
+        var status: Int32 = Z_OK
+        var consumed = 0
+        var produced = 0
+        input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                guard let inBase = inBuffer.baseAddress, let outBase = outBuffer.baseAddress else { return }
+                stream.pointee.next_in = inBase + inputStart
+                stream.pointee.avail_in = UInt32(clamping: inBuffer.count - inputStart)
+                stream.pointee.next_out = outBase + oldCount
+                stream.pointee.avail_out = UInt32(limit)
+                let availIn = stream.pointee.avail_in
+                status = CZlib.inflate(stream, Z_NO_FLUSH)
+                consumed = Int(availIn - stream.pointee.avail_in)
+                produced = limit - Int(stream.pointee.avail_out)
+                stream.pointee.next_in = nil
+                stream.pointee.next_out = nil
+            }
+        }
+        inputStart += consumed
+        output.removeLast(limit - produced)
+        switch status {
+        case Z_OK, Z_BUF_ERROR:
+            break
+        case Z_STREAM_END:
+            isFinished = true
+        default:
+            throw DICOMError(.deflate, offset: streamOffset, "inflate failed (\(status))")
+        }
+        return produced
+    }
+}
