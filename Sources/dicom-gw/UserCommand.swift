@@ -152,7 +152,11 @@ struct DatabaseOptions: ParsableArguments {
             return value
         } catch {
             await pool.shutdown()
-            if let error = error as? ResourceError { throw ValidationError(error.description) }
+            if let error = error as? ResourceError {
+                // A refusal, not a usage error: say why without the usage text.
+                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                throw ExitCode(1)
+            }
             throw error
         }
     }

@@ -26,6 +26,14 @@ public struct AdminServer: Sendable {
         /// Defaults: 127.0.0.1:8080, plain HTTP.
         public init() {}
 
+        /// The settings from the gateway configuration's `admin` section.
+        /// - Throws: ``ResourceError`` when `admin.listen` is not `HOST:PORT`.
+        public init(_ admin: GatewayConfiguration.Admin) throws {
+            try setListenAddress(admin.listen)
+            tlsCertificatePath = admin.tlsCertificateFile
+            tlsKeyPath = admin.tlsKeyFile
+        }
+
         /// Whether the server speaks HTTPS.
         public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
 

@@ -19,6 +19,8 @@ public struct ResourceGauges: Sendable {
     public var storageRoot: String?
     /// Certificate files (PEM) whose expiry to report.
     public var certificatePaths: [String]
+    /// More gauges to refresh at each scrape (the database pool's, once it exposes counts).
+    public var additionalSamplers: [@Sendable (any MetricsFactory) async -> Void] = []
     let factory: any MetricsFactory
     let threadPool: NIOThreadPool
 
@@ -35,6 +37,7 @@ public struct ResourceGauges: Sendable {
 
     /// Updates every gauge.
     public func sample() async {
+        for sampler in additionalSamplers { await sampler(factory) }
         if let storageRoot, let free = (try? await threadPool.runIfActive({ Self.freeBytes(at: storageRoot) })) ?? nil {
             Gauge(label: GatewayMetrics.storageFreeBytes, factory: factory).record(free)
         }
