@@ -65,6 +65,7 @@ public struct AdminServer: Sendable {
     let readinessChecks: [ReadinessCheck]
     let resourceGauges: ResourceGauges?
     let extraResources: [any AdminResource]
+    let tlsStore: TLSMaterialStore?
 
     /// Creates the server (nothing starts until the application runs).
     /// - Parameters:
@@ -72,11 +73,13 @@ public struct AdminServer: Sendable {
     ///   - services: stores and the metrics registry.
     ///   - readinessChecks: what `/readyz` checks.
     ///   - resourceGauges: gauges refreshed at each `/metrics` scrape.
-    ///   - resources: more API resources (jobs, TLS, …) from other modules.
+    ///   - tlsStore: the DICOM listener's TLS material, for `/api/v1/tls` (nil: not configured).
+    ///   - resources: more API resources (jobs, …) from other modules.
     public init(
         configuration: Configuration = .init(), services: AdminServices, readinessChecks: [ReadinessCheck] = [],
-        resourceGauges: ResourceGauges? = nil, resources: [any AdminResource] = []
+        resourceGauges: ResourceGauges? = nil, tlsStore: TLSMaterialStore? = nil, resources: [any AdminResource] = []
     ) {
+        self.tlsStore = tlsStore
         self.configuration = configuration
         self.services = services
         self.readinessChecks = readinessChecks
@@ -96,6 +99,7 @@ public struct AdminServer: Sendable {
             StudiesResource(services: services),
             DestinationsResource(services: services),
             RoutingRulesResource(services: services),
+            TLSResource(services: services, store: tlsStore),
         ] + extraResources
     }
 
