@@ -20,6 +20,10 @@ public struct AdminServices: Sendable {
     public let auditSealer: AuditSealer
     /// Verifying the audit chain.
     public let auditVerifier: AuditVerifier
+    /// Housekeeping of expired sessions (run it in the service group).
+    public var sessionSweeper: SessionSweeper {
+        SessionSweeper(authenticator: authenticator, logger: logger)
+    }
     /// The registry `/metrics` serves.
     public let metricsRegistry: PrometheusCollectorRegistry
     /// Logger for the API.
