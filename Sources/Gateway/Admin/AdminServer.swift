@@ -107,8 +107,8 @@ public struct AdminServer: Sendable {
     public func buildRouter() -> (router: Router<AdminRequestContext>, routes: [AdminRoute]) {
         let router = Router(context: AdminRequestContext.self)
         router.add(middleware: HTTPMetricsMiddleware(factory: GatewayMetrics.makeFactory(registry: services.metricsRegistry)))
-        router.add(middleware: ErrorMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator))
         let builder = AdminRouteBuilder(router: router)
         for resource in resources { resource.register(on: builder) }

@@ -16,27 +16,36 @@ public struct ErrorMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            throw error
-        } catch let error as ResourceError {
+        } catch {
+            // Answer here rather than rethrow, so outer middleware (security headers, metrics)
+            // sees the error response like any other.
+            return try Self.apiError(for: error, context: context).response(from: request, context: context)
+        }
+    }
+
+    static func apiError(for error: any Error, context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as ResourceError:
             switch error.code {
-            case .notFound: throw APIError(.notFound, code: .notFound, message: error.message)
-            case .conflict: throw APIError.conflict(error.message)
-            default: throw APIError.invalid(error.field ?? "body", error.message)
+            case .notFound: return APIError(.notFound, code: .notFound, message: error.message)
+            case .conflict: return APIError.conflict(error.message)
+            default: return APIError.invalid(error.field ?? "body", error.message)
             }
-        } catch let error as HTTPError {
-            throw Self.translate(error)
-        } catch let error as DecodingError {
-            throw APIError.badRequest("invalid JSON body: \(Self.describe(error))")
-        } catch let error as PostgresError {
+        case let error as HTTPError:
+            return translate(error)
+        case let error as DecodingError:
+            return APIError.badRequest("invalid JSON body: \(describe(error))")
+        case let error as PostgresError:
             context.logger.error("database error", metadata: ["error": "\(error)"])
             if [.connectionFailed, .connectionLost, .connectionClosed, .poolTimeout, .poolShutdown].contains(error.code) {
-                throw APIError(.serviceUnavailable, code: .unavailable, message: "the database is unavailable")
+                return APIError(.serviceUnavailable, code: .unavailable, message: "the database is unavailable")
             }
-            throw APIError(.internalServerError, code: .internalError, message: "internal error")
-        } catch {
+            return APIError(.internalServerError, code: .internalError, message: "internal error")
+        default:
             context.logger.error("unexpected error", metadata: ["error": "\(error)"])
-            throw APIError(.internalServerError, code: .internalError, message: "internal error")
+            return APIError(.internalServerError, code: .internalError, message: "internal error")
         }
     }
 

@@ -84,6 +84,8 @@ struct AuthorizationTests {
                 let response = try await client.send(.get, "/api/v1/nothing", headers: app.auth(.admin))
                 #expect(response.status == .notFound)
                 #expect(response.errorCode == "not_found")
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[.cacheControl] == "no-store")
             }
         }
     }
