@@ -56,6 +56,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Jobs
+        .target(
+            name: "JobQueue",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The queue benchmark, also the worker process the JobQueue tests launch.
+        .executableTarget(
+            name: "queue-bench",
+            dependencies: [
+                "JobQueue",
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/QueueBench",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: DICOM
         .systemLibrary(
             name: "CZlib",
@@ -80,6 +101,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Storage
+        .target(
+            name: "Storage",
+            dependencies: [
+                "DICOM",
+                "PostgresClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Application
         .target(
             name: "Gateway",
@@ -87,6 +120,7 @@ let package = Package(
                 "DICOM",
                 "DICOMNetwork",
                 "PostgresClient",
+                "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -104,6 +138,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -112,6 +147,7 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "PostgresClient",
+                "DICOMNetwork",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,6 +168,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "JobQueueTests",
+            dependencies: ["JobQueue", "TestSupport", "PostgresClient"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DICOMTests",
             dependencies: ["DICOM"],
             swiftSettings: swiftSettings
@@ -145,6 +186,15 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "Storage",
+                "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,6 +5,14 @@ struct DicomGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom-gw",
         abstract: "DICOM store-and-forward gateway.",
-        subcommands: [MigrateCommand.self, UserCommand.self, AuditCommand.self]
+        subcommands: [
+            ServeCommand.self,
+            MigrateCommand.self,
+            EchoCommand.self,
+            SendCommand.self,
+            DumpCommand.self,
+            UserCommand.self,
+            AuditCommand.self,
+        ]
     )
 }

@@ -22,6 +22,18 @@ public struct DumpRecord: Sendable, Hashable {
     public var isExplicitVR: Bool
     /// Offset of the element in the file.
     public var offset: Int64
+
+    /// Creates a record.
+    public init(kind: Kind, depth: Int, tag: Tag, vr: VR, length: UInt32, value: String?, isExplicitVR: Bool, offset: Int64) {
+        self.kind = kind
+        self.depth = depth
+        self.tag = tag
+        self.vr = vr
+        self.length = length
+        self.value = value
+        self.isExplicitVR = isExplicitVR
+        self.offset = offset
+    }
 }
 
 /// Turns `DataSetEvent`s into `DumpRecord`s, decoding text with the data set's Specific

@@ -5,6 +5,7 @@ import CZlib
 /// A class because zlib's stream state must not move in memory once initialised.
 final class Inflater {
     private let stream: UnsafeMutablePointer<z_stream>
+    private let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
     private var input: [UInt8] = []
     private var inputStart = 0
     private(set) var isFinished = false
@@ -17,6 +18,7 @@ final class Inflater {
         guard status == Z_OK else {
             stream.deinitialize(count: 1)
             stream.deallocate()
+            scratch.deallocate()
             throw DICOMError(.deflate, "inflateInit2 failed (\(status))")
         }
     }
@@ -25,6 +27,7 @@ final class Inflater {
         inflateEnd(stream)
         stream.deinitialize(count: 1)
         stream.deallocate()
+        scratch.deallocate()
     }
 
     /// Compressed bytes waiting to be inflated.
@@ -38,31 +41,30 @@ final class Inflater {
         input.append(contentsOf: bytes)
     }
 
-    /// Inflates at most `limit` bytes onto the end of `output`; returns how many were added.
+    /// Inflates at most `limit` bytes (and at most 64 KiB) onto the end of `output`; returns
+    /// how many were added.
     func inflate(into output: inout [UInt8], limit: Int, streamOffset: Int64) throws(DICOMError) -> Int {
         guard !isFinished, pendingInputCount > 0, limit > 0 else { return 0 }
-        let oldCount = output.count
-        output.append(contentsOf: repeatElement(0, count: limit))
+        guard let outBase = scratch.baseAddress else { return 0 }
+        let capacity = min(limit, scratch.count)
         var status: Int32 = Z_OK
         var consumed = 0
-        var produced = 0
         input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                guard let inBase = inBuffer.baseAddress, let outBase = outBuffer.baseAddress else { return }
-                stream.pointee.next_in = inBase + inputStart
-                stream.pointee.avail_in = UInt32(clamping: inBuffer.count - inputStart)
-                stream.pointee.next_out = outBase + oldCount
-                stream.pointee.avail_out = UInt32(limit)
-                let availIn = stream.pointee.avail_in
-                status = CZlib.inflate(stream, Z_NO_FLUSH)
-                consumed = Int(availIn - stream.pointee.avail_in)
-                produced = limit - Int(stream.pointee.avail_out)
-                stream.pointee.next_in = nil
-                stream.pointee.next_out = nil
-            }
+            guard let inBase = inBuffer.baseAddress else { return }
+            stream.pointee.next_in = inBase + inputStart
+            stream.pointee.avail_in = UInt32(clamping: inBuffer.count - inputStart)
+            stream.pointee.next_out = outBase
+            stream.pointee.avail_out = UInt32(capacity)
+            let availIn = stream.pointee.avail_in
+            status = CZlib.inflate(stream, Z_NO_FLUSH)
+            consumed = Int(availIn - stream.pointee.avail_in)
+            // zlib must not keep pointers into Swift-managed memory between calls.
+            stream.pointee.next_in = nil
         }
+        let produced = capacity - Int(stream.pointee.avail_out)
+        stream.pointee.next_out = nil
         inputStart += consumed
-        output.removeLast(limit - produced)
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<produced]))
         switch status {
         case Z_OK, Z_BUF_ERROR:
             break

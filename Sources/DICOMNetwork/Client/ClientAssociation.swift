@@ -1,3 +1,4 @@
+import DICOM
 import Logging
 public import NIOCore
 import NIOFileSystem
@@ -122,9 +123,38 @@ public final class ClientAssociation {
     }
 
     /// Sends one object whose data set is in memory.
+    /// - Parameter progress: called with the data set bytes handed to the channel so far.
     /// - Throws: `AssociationError`, as for `store(fileAt:…)`.
     public func store(
         dataSet: ByteBuffer,
+        transferSyntaxUID: String,
+        sopClassUID: String,
+        sopInstanceUID: String,
+        priority: UInt16 = 0,
+        progress: (Int) -> Void = { _ in }
+    ) async throws -> StoreOutcome {
+        let context = try self.requireContext(sopClassUID, transferSyntaxUID)
+        let messageID = self.takeMessageID()
+        try await self.send(
+            command: .storeRequest(messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority),
+            contextID: context.id)
+        let values = PresentationDataValue.fragments(
+            of: dataSet, contextID: context.id, isCommand: false, maxValueLength: self.maxValueLength)
+        var written = 0
+        for value in values {
+            try await self.outbound.write(.data([value]))
+            written += value.data.readableBytes
+            progress(written)
+        }
+        return try await self.storeOutcome(messageID: messageID)
+    }
+
+    /// Sends one object whose data set comes from any sequence of buffers (re-chunked into
+    /// fragments sized to the peer's maximum PDU).
+    /// - Throws: `AssociationError`, or whatever `dataSet` throws (the association is then aborted,
+    ///   since a C-STORE cannot be taken back half-sent).
+    public func store<DataSet: AsyncSequence<ByteBuffer, any Error>>(
+        dataSet: DataSet,
         transferSyntaxUID: String,
         sopClassUID: String,
         sopInstanceUID: String,
@@ -135,10 +165,49 @@ public final class ClientAssociation {
         try await self.send(
             command: .storeRequest(messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority),
             contextID: context.id)
-        let values = PresentationDataValue.fragments(
-            of: dataSet, contextID: context.id, isCommand: false, maxValueLength: self.maxValueLength)
-        for value in values { try await self.outbound.write(.data([value])) }
+        var pending = ByteBuffer()
+        do {
+            for try await var chunk in dataSet {
+                pending.writeBuffer(&chunk)
+                // Keep at least one byte back so the final fragment can carry the "last" flag.
+                while pending.readableBytes > self.maxValueLength {
+                    if let fragment = pending.readSlice(length: self.maxValueLength) {
+                        try await self.sendData(fragment, contextID: context.id, isLast: false)
+                    }
+                }
+                pending.discardReadBytes()
+            }
+        } catch let error as AssociationError {
+            throw error
+        } catch {
+            await self.abort()
+            throw error
+        }
+        try await self.sendData(pending, contextID: context.id, isLast: true)
         return try await self.storeOutcome(messageID: messageID)
+    }
+
+    /// Sends a Part 10 file: as stored if a context carries its SOP class in its transfer
+    /// syntax, else converted on the fly to an accepted Explicit/Implicit VR Little Endian context
+    /// (native source encodings only). The bytes sent always match the context's syntax.
+    /// - Throws: `AssociationError(.noAcceptedContext)` when neither applies (nothing sent).
+    public func store(file: DICOMFileSummary, priority: UInt16 = 0) async throws -> StoreOutcome {
+        if self.context(for: file.sopClassUID, transferSyntax: file.transferSyntaxUID) != nil {
+            return try await self.store(
+                fileAt: file.path, dataSetOffset: file.dataSetOffset, transferSyntaxUID: file.transferSyntaxUID,
+                sopClassUID: file.sopClassUID, sopInstanceUID: file.sopInstanceUID, priority: priority)
+        }
+        if DICOMFileSummary.isConvertible(file.transferSyntaxUID) {
+            for target in [NetworkUID.explicitVRLittleEndian, NetworkUID.implicitVRLittleEndian]
+            where self.context(for: file.sopClassUID, transferSyntax: target) != nil {
+                return try await self.store(
+                    dataSet: TranscodedDataSet(path: file.path, target: TransferSyntax.forUID(target)),
+                    transferSyntaxUID: target, sopClassUID: file.sopClassUID, sopInstanceUID: file.sopInstanceUID,
+                    priority: priority)
+            }
+        }
+        _ = try self.requireContext(file.sopClassUID, file.transferSyntaxUID)
+        throw AssociationError(code: .noAcceptedContext, message: "no usable context for \(file.sopClassUID)")
     }
 
     /// Releases the association (A-RELEASE-RQ, waits for A-RELEASE-RP under the ACSE timeout).
@@ -178,7 +247,7 @@ public final class ClientAssociation {
             throw AssociationError(
                 code: .noAcceptedContext,
                 message: accepted.isEmpty
-                    ? "SOP class \(sopClassUID) not accepted by the peer"
+                    ? "SOP class \(sopClassUID) in \(transferSyntaxUID) not accepted by the peer"
                     : "SOP class \(sopClassUID) accepted only in \(accepted.joined(separator: ", ")), not \(transferSyntaxUID)")
         }
         return context

@@ -1,3 +1,5 @@
+import DICOM
+
 /// Who may associate with the acceptor and what it accepts: the inputs of negotiation.
 public struct AcceptancePolicy: Sendable, Hashable {
     /// Our AE title.
@@ -7,6 +9,7 @@ public struct AcceptancePolicy: Sendable, Hashable {
     /// When set, only these calling AE titles may associate (each optionally bound to addresses).
     public var allowedCallers: [AllowedCaller]?
     /// Abstract syntaxes (SOP classes) accepted besides Verification, which is always accepted.
+    /// Defaults to every Storage SOP Class of the DICOM dictionary.
     public var abstractSyntaxes: Set<String>
     /// Accepted transfer syntaxes, most preferred first; for each context the first of these
     /// that the proposer offered is chosen.
@@ -26,6 +29,9 @@ public struct AcceptancePolicy: Sendable, Hashable {
             self.addresses = addresses
         }
     }
+
+    /// Every Storage SOP Class registered in PS3.6 (from the `DICOM` module's generated dictionary).
+    public static let allStorageSOPClasses: Set<String> = Set(SOPClass.allStorage.map(\.uid))
 
     /// The uncompressed transfer syntaxes, explicit first, then the common encapsulated ones,
     /// so compressed data sets are accepted as sent.
@@ -47,7 +53,7 @@ public struct AcceptancePolicy: Sendable, Hashable {
         aeTitle: String,
         requireCalledAETitle: Bool = true,
         allowedCallers: [AllowedCaller]? = nil,
-        abstractSyntaxes: Set<String>,
+        abstractSyntaxes: Set<String> = AcceptancePolicy.allStorageSOPClasses,
         transferSyntaxPreference: [String] = AcceptancePolicy.defaultTransferSyntaxPreference,
         maxPDULength: UInt32 = 65536
     ) {

@@ -1,3 +1,4 @@
+import DICOM
 import Logging
 import NIOCore
 
@@ -159,6 +160,13 @@ struct AcceptorSession {
         }
         guard sopClass == context.abstractSyntax else {
             return .failure(.sopClassNotSupported, "SOP class does not match the presentation context")
+        }
+        // Handlers build storage paths from these UIDs: refuse anything PS3.5 §9.1 does not allow.
+        guard let instance = command.affectedSOPInstanceUID, UID.isValid(instance) else {
+            return .failure(.invalidSOPInstance, "Affected SOP Instance UID is not a valid UID")
+        }
+        guard UID.isValid(sopClass) else {
+            return .failure(.sopClassNotSupported, "Affected SOP Class UID is not a valid UID")
         }
         return nil
     }

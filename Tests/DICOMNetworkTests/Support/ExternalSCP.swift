@@ -7,12 +7,12 @@ final class ExternalSCP {
     let port: Int
     let outputDirectory: URL
 
-    init(outputDirectory: URL, extraArguments: [String] = []) throws {
+    init(outputDirectory: URL, acceptedSyntaxes: String = "+xa", extraArguments: [String] = []) throws {
         self.port = try Self.freePort()
         self.outputDirectory = outputDirectory
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/storescp")
-        process.arguments = ["-aet", "STORESCP", "+B", "+xa", "-od", outputDirectory.path] + extraArguments + ["\(self.port)"]
+        process.arguments = ["-aet", "STORESCP", "+B", acceptedSyntaxes, "-od", outputDirectory.path] + extraArguments + ["\(self.port)"]
         var environment = ProcessInfo.processInfo.environment
         environment["TCP_NODELAY"] = "1"
         process.environment = environment

@@ -1,0 +1,16 @@
+extension JobQueue {
+    /// Settings shared by every user of the queue in a process.
+    public struct Configuration: Sendable {
+        /// The channel enqueues notify and workers listen on. The payload is the queue name.
+        public var notifyChannel: String
+        /// At most one notification per queue per this interval from this process; jobs
+        /// enqueued meanwhile are announced by one trailing notification at its end.
+        public var notifyDebounce: Duration
+
+        /// A configuration with defaults.
+        public init(notifyChannel: String = "dicom_gw_jobs", notifyDebounce: Duration = .milliseconds(100)) {
+            self.notifyChannel = notifyChannel
+            self.notifyDebounce = notifyDebounce
+        }
+    }
+}

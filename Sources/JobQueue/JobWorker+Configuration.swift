@@ -1,0 +1,58 @@
+extension JobWorker {
+    /// How a worker process claims and runs jobs.
+    public struct Configuration: Sendable {
+        /// The queue to work.
+        public var queue: String
+        /// Shown in `job_workers` and logs.
+        public var name: String
+        /// Claim loops, each running one batch at a time (each needs a pooled connection
+        /// while it claims or reports).
+        public var concurrency: Int
+        /// Most jobs per claim (all of one lane and one group).
+        public var batchSize: Int
+        /// Each attempt's deadline; extend it on progress (``JobBatch/extendLeases()``).
+        public var leaseDuration: Duration
+        /// How often the worker's row is refreshed. Keep it well under the rescuer's silence.
+        public var heartbeatInterval: Duration
+        /// Idle claim loops look anyway about this often (±50 % jitter) in case a notification
+        /// was missed.
+        public var pollInterval: Duration
+        /// Claims seek past their last position per lane (see ``ClaimHints``); this often they
+        /// sweep from the start instead.
+        public var hintSweepInterval: Duration
+        /// Only these lanes; nil for all.
+        public var lanes: [String]?
+        /// Wake on `pg_notify` (one LISTEN connection per worker). Off: poll only.
+        public var listen: Bool
+        /// After a stop, how long reporting finished batches keeps retrying while the database
+        /// is unreachable.
+        public var reportTimeout: Duration
+
+        /// A configuration; every setting but the queue has a default.
+        public init(
+            queue: String,
+            name: String = "worker",
+            concurrency: Int = 4,
+            batchSize: Int = 10,
+            leaseDuration: Duration = .seconds(60),
+            heartbeatInterval: Duration = .seconds(3),
+            pollInterval: Duration = .seconds(1),
+            hintSweepInterval: Duration = .seconds(5),
+            lanes: [String]? = nil,
+            listen: Bool = true,
+            reportTimeout: Duration = .seconds(30)
+        ) {
+            self.queue = queue
+            self.name = name
+            self.concurrency = max(1, concurrency)
+            self.batchSize = max(1, batchSize)
+            self.leaseDuration = leaseDuration
+            self.heartbeatInterval = heartbeatInterval
+            self.pollInterval = pollInterval
+            self.hintSweepInterval = hintSweepInterval
+            self.lanes = lanes
+            self.listen = listen
+            self.reportTimeout = reportTimeout
+        }
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+public import Logging
+import PostgresClient
+import Synchronization
+
+/// A worker process's job runner: claim loops, heartbeat, LISTEN wake-ups and a jittered poll.
+///
+/// ``run()`` registers the process in `job_workers`, then runs ``Configuration/concurrency``
+/// claim loops until cancelled. Cancellation is graceful: no new claims, batches in hand are
+/// finished and reported, the heartbeat keeps going meanwhile, then the row is removed.
+/// Database outages (a server restart) are ridden out: claims and reports retry with backoff,
+/// the listener reconnects, and a worker whose row was removed registers again.
+public final class JobWorker: Sendable {
+    /// Handles one batch; returns one result per job, in order. A missing result counts as
+    /// a transient failure. Runs outside the worker's cancellation: a stop lets it finish.
+    public typealias Handler = @Sendable (JobBatch) async -> [JobResult]
+
+    /// The settings it runs with.
+    public let configuration: Configuration
+    private let queue: JobQueue
+    private let handler: Handler
+    private let logger: Logger
+    private let identity = Mutex<Int64?>(nil)
+    private let counters = Mutex(Counters())
+
+    /// What this worker has done so far (for metrics and tests).
+    public struct Counters: Sendable, Hashable {
+        /// Jobs completed.
+        public var completed = 0
+        /// Attempts reported as failed.
+        public var failed = 0
+        /// Jobs snoozed.
+        public var snoozed = 0
+        /// Reports rejected because the lease was superseded.
+        public var stale = 0
+        /// Claims that returned jobs.
+        public var claims = 0
+    }
+
+    /// A worker; nothing starts before ``run()``.
+    public init(queue: JobQueue, configuration: Configuration, logger: Logger, handler: @escaping Handler) {
+        self.queue = queue
+        self.configuration = configuration
+        self.logger = logger
+        self.handler = handler
+    }
+
+    /// The worker's id in `job_workers` once registered.
+    public var workerID: Int64? { identity.withLock { $0 } }
+
+    /// A snapshot of the counters.
+    public var stats: Counters { counters.withLock { $0 } }
+
+    /// Runs until cancelled, then stops gracefully.
+    /// - Throws: `CancellationError` only if cancelled before it could register.
+    public func run() async throws {
+        try await register()
+        let wake = WakeSignal()
+        let heartbeat = Task { await self.heartbeatLoop() }
+        let listener: Task<Void, Never>? = configuration.listen ? Task { await self.listenLoop(wake) } : nil
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<configuration.concurrency {
+                    group.addTask { await self.claimLoop(wake) }
+                }
+            }
+        } onCancel: {
+            wake.stop()
+        }
+        listener?.cancel()
+        heartbeat.cancel()
+        await heartbeat.value
+        // Unstructured: the caller's task is cancelled, the goodbye should still go out.
+        let queue = self.queue
+        if let id = workerID {
+            await Task {
+                do { try await queue.deregisterWorker(id) } catch {
+                    self.logger.warning("could not remove the worker row: \(error)")
+                }
+            }.value
+        }
+    }
+
+    // MARK: Registration and heartbeat
+
+    private func register() async throws {
+        var delay = Duration.milliseconds(200)
+        while true {
+            try Task.checkCancellation()
+            do {
+                let id = try await queue.registerWorker(
+                    name: configuration.name,
+                    host: ProcessInfo.processInfo.hostName,
+                    pid: ProcessInfo.processInfo.processIdentifier,
+                    queues: [configuration.queue])
+                identity.withLock { $0 = id }
+                logger.info("job worker registered", metadata: [
+                    JobQueueMetadata.workerID: "\(id)", JobQueueMetadata.queue: "\(configuration.queue)",
+                ])
+                return
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                logger.warning("cannot register the job worker yet: \(error)")
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
+    }
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: configuration.heartbeatInterval)
+            } catch {
+                return
+            }
+            guard let id = workerID else { continue }
+            do {
+                if try await !queue.heartbeat(worker: id) {
+                    // Presumed dead and removed (a long outage): our leases are rescued or
+                    // will be; reports on them are rejected. Carry on under a new id.
+                    logger.warning("job worker row was removed; registering again")
+                    try await register()
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("job worker heartbeat failed: \(error)")
+            }
+        }
+    }
+
+    // MARK: Wake-ups
+
+    private func listenLoop(_ wake: WakeSignal) async {
+        var delay = Duration.milliseconds(200)
+        while !Task.isCancelled {
+            do {
+                let stream = try await queue.pool.listen(channel: queue.configuration.notifyChannel)
+                delay = .milliseconds(200)
+                for try await note in stream {
+                    if note.afterReconnect || note.payload == configuration.queue {
+                        wake.signal()
+                    }
+                }
+                if Task.isCancelled { return }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.debug("job listener failed, polling meanwhile: \(error)")
+            }
+            do { try await Task.sleep(for: delay) } catch { return }
+            delay = min(delay * 2, .seconds(2))
+        }
+    }
+
+    private func jitteredPoll() -> Duration {
+        configuration.pollInterval * Double.random(in: 0.5...1.5)
+    }
+
+    // MARK: Claim loop
+
+    private func claimLoop(_ wake: WakeSignal) async {
+        var hints = ClaimHints()
+        var lastSweep = ContinuousClock.now
+        var errorDelay = Duration.milliseconds(100)
+        while !wake.isStopped {
+            let generation = wake.generation
+            let hinted = !hints.isEmpty && ContinuousClock.now - lastSweep < configuration.hintSweepInterval
+            guard let worker = workerID else {
+                await wake.wait(after: generation, timeout: .milliseconds(200))
+                continue
+            }
+            let jobs: [ClaimedJob]
+            do {
+                jobs = try await queue.claim(
+                    queue: configuration.queue, worker: worker, limit: configuration.batchSize,
+                    lease: configuration.leaseDuration, lanes: configuration.lanes,
+                    hints: hinted ? hints : nil)
+                errorDelay = .milliseconds(100)
+            } catch {
+                if wake.isStopped { return }
+                logger.warning("job claim failed: \(error)")
+                await wake.wait(after: generation, timeout: errorDelay)
+                errorDelay = min(errorDelay * 2, .seconds(2))
+                continue
+            }
+            if !hinted {
+                lastSweep = .now
+                hints.reset()
+            }
+            if jobs.isEmpty {
+                if hinted {
+                    // Nothing after the hints: sweep from the start before going idle.
+                    hints.reset()
+                    continue
+                }
+                await wake.wait(after: generation, timeout: jitteredPoll())
+                continue
+            }
+            hints.record(jobs)
+            counters.withLock { $0.claims += 1 }
+            // Unstructured: a stop must not cancel the handler or the report.
+            await Task { await self.runBatch(jobs) }.value
+        }
+    }
+
+    private func runBatch(_ jobs: [ClaimedJob]) async {
+        let batch = JobBatch(jobs: jobs, queue: queue, leaseDuration: configuration.leaseDuration)
+        let results = await handler(batch)
+        var done: [JobLease] = []
+        var others: [(ClaimedJob, JobResult)] = []
+        for (i, job) in jobs.enumerated() {
+            let result = i < results.count
+                ? results[i] : .failed(.transient, message: "the handler returned no result for this job")
+            if case .completed = result { done.append(job.lease) } else { others.append((job, result)) }
+        }
+        if !done.isEmpty {
+            let leases = done
+            let rejected = await reporting("complete") { try await self.queue.complete(leases) } ?? []
+            counters.withLock {
+                $0.completed += done.count - rejected.count
+                $0.stale += rejected.count
+            }
+            for lease in rejected {
+                logger.warning("completion of a superseded attempt rejected", metadata: [
+                    JobQueueMetadata.jobID: "\(lease.jobID)", JobQueueMetadata.leaseID: "\(lease.leaseID)",
+                ])
+            }
+        }
+        for (job, result) in others {
+            switch result {
+            case .completed:
+                break
+            case .failed(let kind, let message, let retryIn):
+                let outcome = await reporting("fail") {
+                    try await self.queue.fail(job.lease, kind: kind, message: message, retryIn: retryIn)
+                }
+                counters.withLock {
+                    if outcome == .stale { $0.stale += 1 } else { $0.failed += 1 }
+                }
+            case .snoozed(let delay):
+                let held = await reporting("snooze") { try await self.queue.snooze(job.lease, for: delay) }
+                counters.withLock {
+                    if held == false { $0.stale += 1 } else { $0.snoozed += 1 }
+                }
+            }
+        }
+    }
+
+    /// Runs a report, retrying while the database is unreachable: a result is only lost if
+    /// the worker is stopping and ``Configuration/reportTimeout`` passed (then the lease
+    /// expires and the job is rescued: at least once).
+    private func reporting<T: Sendable>(_ what: String, _ body: @Sendable () async throws -> T) async -> T? {
+        let deadline = ContinuousClock.now + configuration.reportTimeout
+        var delay = Duration.milliseconds(100)
+        while true {
+            do {
+                return try await body()
+            } catch {
+                if ContinuousClock.now > deadline {
+                    logger.error("giving up reporting (\(what)) after \(configuration.reportTimeout): \(error)")
+                    return nil
+                }
+                logger.warning("job report (\(what)) failed, retrying: \(error)")
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
+    }
+}
