@@ -121,6 +121,7 @@ let package = Package(
                 "DICOMNetwork",
                 "PostgresClient",
                 "Storage",
+                "JobQueue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -202,6 +203,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway",
+                "JobQueue",
                 "TestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

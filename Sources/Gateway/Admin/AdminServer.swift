@@ -100,6 +100,7 @@ public struct AdminServer: Sendable {
             DestinationsResource(services: services),
             RoutingRulesResource(services: services),
             TLSResource(services: services, store: tlsStore),
+            JobsResource(services: services),
         ] + extraResources
     }
 
