@@ -5,7 +5,7 @@ import Crypto
 /// hash = SHA-256(prev_hash ‖ canonical(event)). The canonical form is a version tag then
 /// each field as a one-byte field number, a 4-byte big-endian length and its UTF-8 bytes
 /// (length 0xFFFFFFFF for NULL), so no two different events share an encoding. Every field
-/// is taken as PostgreSQL prints it (``AuditSealedRow/selectColumns``), so the sealer and
+/// is taken as PostgreSQL prints it (``AuditChainFields``), so the sealer and
 /// `audit verify` read the same text from the same row: the time as integer microseconds
 /// since the epoch, the address as `inet::text`, the details as `jsonb::text` (which
 /// PostgreSQL normalises: key order and spacing do not depend on how the event was written).

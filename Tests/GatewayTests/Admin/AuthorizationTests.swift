@@ -86,6 +86,7 @@ struct AuthorizationTests {
                 #expect(response.errorCode == "not_found")
                 #expect(response.headers[.xContentTypeOptions] == "nosniff")
                 #expect(response.headers[.cacheControl] == "no-store")
+                #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'none'") == true)
             }
         }
     }
