@@ -28,6 +28,8 @@ public struct AdminServices: Sendable {
     public let metricsRegistry: PrometheusCollectorRegistry
     /// Logger for the API.
     public let logger: Logger
+    /// Our AE title for echo tests of destinations that do not set their own.
+    public let callingAETitle: String
 
     /// Builds the services.
     /// - Parameters:
@@ -35,11 +37,13 @@ public struct AdminServices: Sendable {
     ///   - hasher: the password hasher (bcrypt cost).
     ///   - policy: login lockout and session lifetime.
     ///   - metricsRegistry: the registry served on `/metrics` (``GatewayMetrics/bootstrap()``'s).
+    ///   - callingAETitle: our AE title for destination echo tests (`dicom.ae_title`).
     ///   - logger: the logger.
     public init(
         pool: PostgresPool, hasher: PasswordHasher = .init(), policy: Authenticator.Policy = .init(),
-        metricsRegistry: PrometheusCollectorRegistry, logger: Logger
+        metricsRegistry: PrometheusCollectorRegistry, callingAETitle: String = "DICOM_GW", logger: Logger
     ) {
+        self.callingAETitle = callingAETitle
         self.pool = pool
         self.users = UserStore(pool: pool, hasher: hasher)
         self.tokens = APITokenStore(pool: pool)

@@ -15,6 +15,7 @@ public enum AuditAction {
     public static let destinationCreated = "destination.create"
     public static let destinationUpdated = "destination.update"
     public static let destinationDeleted = "destination.delete"
+    public static let destinationEchoed = "destination.echo"
     public static let routeCreated = "route.create"
     public static let routeUpdated = "route.update"
     public static let routeDeleted = "route.delete"

@@ -202,6 +202,10 @@ struct DestinationsResource: AdminResource {
             }
         }
 
+        DestinationEcho(
+            pool: pool, auditLog: services.auditLog, defaultCallingAETitle: services.callingAETitle, logger: services.logger
+        ).register(on: routes)
+
         routes.add(.delete, "/api/v1/destinations/{id}", access: .role(.operator)) { _, context in
             let id = try context.parameters.requireID("id")
             let actor = try context.auditActor()
