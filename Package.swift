@@ -44,6 +44,16 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // Benchmark, not a test: scripts/bench-postgres.sh runs it beside pgbench.
+        .executableTarget(
+            name: "postgres-bench",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PostgresBench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PostgresClient",
             dependencies: [

@@ -7,9 +7,9 @@ import NIOConcurrencyHelpers
 /// - `raw` and `statements` are read and written only inside ``withRaw(_:)`` and ``close()``,
 ///   which hold `lock`. libpq connections are not thread-safe; the lock makes every use of one
 ///   `PGconn` strictly serial, whichever thread the call arrives on.
-/// - Callers (``PostgresConnection``, ``PostgresListener``) only call ``withRaw(_:)`` from
-///   `NIOThreadPool` threads or their own dedicated thread, so the blocking libpq calls under
-///   the lock never run on the cooperative pool or an event loop.
+/// - ``PostgresConnection`` only calls ``withRaw(_:)`` on its own ``ConnectionExecutor``
+///   thread, so the blocking libpq calls under the lock never run on the cooperative pool or
+///   an event loop. (The pool's release check takes the lock only for non-blocking reads.)
 /// - ``close()`` frees the `PGconn` and sets `raw` to nil under the lock, so a later call
 ///   throws ``PostgresError/Code/connectionClosed`` instead of touching freed memory.
 /// - `@unchecked` is needed because an `OpaquePointer` cannot be `Sendable` and the stored

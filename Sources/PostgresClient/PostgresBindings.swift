@@ -118,3 +118,14 @@ public struct PostgresBindings: Sendable {
         return bytes[start..<(start + Int(lengths[i]))]
     }
 }
+
+extension PostgresBindings {
+    /// Empties the bindings, keeping their storage for reuse.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        types.removeAll(keepingCapacity: true)
+        formats.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,12 +1,16 @@
 public import Logging
-public import NIOPosix
 import Synchronization
 
 /// One PostgreSQL session.
 ///
-/// Every libpq call runs on an `NIOThreadPool` thread, never on the caller's executor. Use a
-/// connection from one task at a time (the pool hands each to one caller); concurrent calls
-/// are serialised by the handle's lock but would interleave statements.
+/// Every libpq call runs on the connection's own thread (``ConnectionExecutor``), never on the
+/// cooperative pool. Use a connection from one task at a time (the pool hands each to one
+/// caller); concurrent calls are serialised by the handle's lock but would interleave
+/// statements.
+///
+/// Cancelling the calling task does not interrupt a statement already running (a cancel
+/// request could race into the session's next statement); bound statements with
+/// `SET statement_timeout` instead.
 ///
 /// Results use libpq's binary format: integers, floats, timestamps and UUIDs arrive as fixed
 /// bytes that decode without parsing or locale surprises, and bytea arrives raw instead of
@@ -14,16 +18,16 @@ import Synchronization
 /// server infers their type from context, like a literal.
 public final class PostgresConnection: Sendable {
     let handle: ConnectionHandle
-    let threadPool: NIOThreadPool
+    let executor: ConnectionExecutor
     /// The connection's logger.
     public let logger: Logger
     private let broken = Atomic<Bool>(false)
     /// Set by the pool on checkout: the next call first checks the idle session is alive.
     let revalidateOnNextUse = Atomic<Bool>(false)
 
-    init(handle: ConnectionHandle, threadPool: NIOThreadPool, logger: Logger) {
+    init(handle: ConnectionHandle, executor: ConnectionExecutor, logger: Logger) {
         self.handle = handle
-        self.threadPool = threadPool
+        self.executor = executor
         self.logger = logger
     }
 
@@ -32,32 +36,36 @@ public final class PostgresConnection: Sendable {
     ///   - url: a `postgresql://` URL or a libpq `key=value` conninfo string.
     ///   - connectTimeout: how long to wait for the server (libpq's granularity is a second).
     ///   - applicationName: reported in `pg_stat_activity` unless the URL sets one.
-    ///   - threadPool: where the blocking libpq calls run; it must be started.
     ///   - logger: for connection events.
     /// - Throws: ``PostgresError`` with ``PostgresError/Code/connectionFailed``.
     public static func connect(
         url: String,
         connectTimeout: Duration = .seconds(2),
         applicationName: String? = nil,
-        threadPool: NIOThreadPool = .singleton,
         logger: Logger
     ) async throws -> PostgresConnection {
         let seconds = Int(connectTimeout.components.seconds) + (connectTimeout.components.attoseconds > 0 ? 1 : 0)
-        let handle = try await Self.onPool(threadPool) {
-            ConnectionHandle(try LibPQ.connect(conninfo: url, connectTimeoutSeconds: seconds, applicationName: applicationName))
+        let executor = ConnectionExecutor(name: "pg-conn")
+        do {
+            let handle = try await executor.run {
+                ConnectionHandle(try LibPQ.connect(conninfo: url, connectTimeoutSeconds: seconds, applicationName: applicationName))
+            }
+            return PostgresConnection(handle: handle, executor: executor, logger: logger)
+        } catch {
+            executor.shutdown()
+            throw error
         }
-        return PostgresConnection(handle: handle, threadPool: threadPool, logger: logger)
     }
+
+    /// The executor a borrower may prefer (`withTaskExecutorPreference`) so that its code and
+    /// this connection's blocking calls share one thread, with no hand-off per statement.
+    public var preferredExecutor: any TaskExecutor { executor }
 
     /// Closes the session. Idempotent; required before the connection is released.
     public func close() async {
         let handle = self.handle
-        do {
-            try await Self.onPool(threadPool) { handle.close() }
-        } catch {
-            // The thread pool is gone: close here; PQfinish only sends Terminate.
-            handle.close()
-        }
+        _ = try? await executor.run { handle.close() }
+        executor.shutdown()
     }
 
     /// True when the session failed and must not be reused.
@@ -119,7 +127,7 @@ public final class PostgresConnection: Sendable {
         let handle = self.handle
         let revalidate = revalidateOnNextUse.exchange(false, ordering: .relaxed)
         do {
-            return try await Self.onPool(threadPool) {
+            return try await executor.run {
                 try handle.withRaw { raw, statements in
                     do {
                         if revalidate, try LibPQ.revalidate(raw, statements: &statements) {
@@ -136,14 +144,6 @@ public final class PostgresConnection: Sendable {
         } catch let error as PostgresError where error.isConnectionError {
             broken.store(true, ordering: .relaxed)
             throw error
-        }
-    }
-
-    static func onPool<T: Sendable>(_ pool: NIOThreadPool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        do {
-            return try await pool.runIfActive(body)
-        } catch is NIOThreadPoolError.ThreadPoolInactive {
-            throw PostgresError(code: .poolShutdown, message: "the connection's thread pool is shut down")
         }
     }
 }

@@ -86,7 +86,7 @@ final class PostgresListener: Sendable {
                 do {
                     raw = try connectAndListen()
                     backoffMilliseconds = 100
-                    logger.info("PostgreSQL listener reconnected", metadata: ["postgres.channels": "\(channels)"])
+                    logger.info("PostgreSQL listener reconnected", metadata: [LogKey.channels: "\(channels)"])
                     for channel in channels {
                         continuation.yield(PostgresNotification(channel: channel, payload: "", backendPID: 0, afterReconnect: true))
                     }

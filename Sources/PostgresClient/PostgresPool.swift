@@ -1,5 +1,4 @@
 public import Logging
-import NIOPosix
 import Synchronization
 
 /// A bounded pool of PostgreSQL connections for Swift concurrency.
@@ -16,7 +15,6 @@ public final class PostgresPool: Sendable {
     /// The settings the pool was made with.
     public let configuration: Configuration
     let logger: Logger
-    let threadPool: NIOThreadPool
     private let state = Mutex(State())
     private let lifetime: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
 
@@ -39,10 +37,6 @@ public final class PostgresPool: Sendable {
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        // One thread per connection: each runs one blocking call at a time, so no statement
-        // waits behind another connection's.
-        self.threadPool = NIOThreadPool(numberOfThreads: configuration.maxConnections)
-        self.threadPool.start()
         self.lifetime = AsyncStream<Void>.makeStream()
     }
 
@@ -61,8 +55,8 @@ public final class PostgresPool: Sendable {
     /// Closes every connection and listener, failing waiting callers with
     /// ``PostgresError/Code/poolShutdown``. Waits for connections in use to be released.
     public func shutdown() async {
-        let (idle, waiters, listeners, alreadyShut) = state.withLock { s in
-            let result = (s.idle, s.waiters, Array(s.listeners.values), s.isShutdown)
+        let (idle, waiters, listeners) = state.withLock { s in
+            let result = (s.idle, s.waiters, Array(s.listeners.values))
             s.isShutdown = true
             s.open -= s.idle.count
             s.idle = []
@@ -84,12 +78,14 @@ public final class PostgresPool: Sendable {
             }
             if now { done.resume() }
         }
-        if !alreadyShut {
-            try? await threadPool.shutdownGracefully()
-        }
     }
 
     /// Lends a connection to `body` and takes it back when `body` ends.
+    ///
+    /// `body` runs with the connection's thread as its task-executor preference: its
+    /// nonisolated code (and child tasks it creates) run on that one thread, and statements
+    /// execute there without a thread hand-off. Keep CPU-heavy parallel work out of `body`.
+    /// A connection returned broken or inside an open transaction is closed, not reused.
     ///
     /// - Parameter body: uses the connection; it must not keep it beyond its return.
     /// - Throws: ``PostgresError`` (``PostgresError/Code/poolTimeout``,
@@ -102,7 +98,11 @@ public final class PostgresPool: Sendable {
         let connection = try await acquire()
         let value: T
         do {
-            value = try await body(connection)
+            // The borrower's nonisolated code runs on the connection's thread, so its
+            // statements need no thread hand-off (see ConnectionExecutor).
+            value = try await withTaskExecutorPreference(connection.executor, isolation: isolation) {
+                try await body(connection)
+            }
         } catch {
             release(connection)
             throw error
@@ -188,7 +188,6 @@ public final class PostgresPool: Sendable {
                 url: configuration.url,
                 connectTimeout: configuration.connectTimeout,
                 applicationName: configuration.applicationName,
-                threadPool: threadPool,
                 logger: logger)
         } catch {
             logger.warning("cannot open a PostgreSQL connection: \(error)")
@@ -211,6 +210,8 @@ public final class PostgresPool: Sendable {
                 enum Now { case fail(any Error), use(PostgresConnection), create, queued }
                 let now = state.withLock { s -> Now in
                     if s.isShutdown { return .fail(PostgresError(code: .poolShutdown, message: "the pool is shut down")) }
+                    // Cancelled before we queued: the cancellation handler found nothing to fail.
+                    if Task.isCancelled { return .fail(CancellationError()) }
                     // State may have changed since the first look.
                     if let connection = s.idle.popLast() { return .use(connection) }
                     if s.open < configuration.maxConnections {

@@ -6,16 +6,16 @@ public struct PostgresRow: Sendable {
     let index: Int
 
     /// The number of columns.
-    public var count: Int { rows.columns.count }
+    public var count: Int { rows.columnCount }
 
     /// Decodes the value in column `column` (0-based).
     /// - Throws: ``PostgresError`` with code ``PostgresError/Code/decodingFailed`` naming the
     ///   column when the value is NULL for a non-optional type, of another type, or malformed.
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at column: Int) throws -> T {
-        guard column >= 0 && column < rows.columns.count else {
+        guard column >= 0 && column < rows.columnCount else {
             throw PostgresError(
                 code: .decodingFailed,
-                message: "no column \(column): the result has \(rows.columns.count) columns")
+                message: "no column \(column): the result has \(rows.columnCount) columns")
         }
         return try decodeCell(T.self, column)
     }
@@ -53,7 +53,7 @@ public struct PostgresRow: Sendable {
                 throw error
             } catch {
                 let reason = (error as? PostgresDecodingFailure)?.reason ?? "\(error)"
-                let name = rows.columns[column]
+                let name = rows.columnName(column)
                 throw PostgresError(
                     code: .decodingFailed,
                     message: "column \"\(name)\" (\(type)): cannot decode as \(T.self): \(reason)",

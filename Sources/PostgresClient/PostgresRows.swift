@@ -1,25 +1,35 @@
 import CLibPQ
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The rows of one statement's result, decoded lazily, in place.
 ///
 /// Values are read straight out of libpq's result buffer when decoded; nothing is copied
 /// until a decoder builds its Swift value.
 public struct PostgresRows: Sendable, RandomAccessCollection {
     let result: ResultHandle
-    /// The column names, in order.
-    public let columns: [String]
     private let rowCount: Int
+    /// The number of columns.
+    public let columnCount: Int
 
     init(_ result: ResultHandle) {
         self.result = result
-        let n = Int(PQnfields(result.raw))
-        var names: [String] = []
-        names.reserveCapacity(n)
-        for i in 0..<n {
-            names.append(PQfname(result.raw, Int32(i)).map { String(cString: $0) } ?? "?column?")
-        }
-        self.columns = names
         self.rowCount = Int(PQntuples(result.raw))
+        self.columnCount = Int(PQnfields(result.raw))
+    }
+
+    /// The column names, in order (built on each call; for lookups use ``columnIndex(_:)``).
+    public var columns: [String] {
+        (0..<columnCount).map { columnName($0) }
+    }
+
+    /// The name of column `index`.
+    public func columnName(_ index: Int) -> String {
+        PQfname(result.raw, Int32(index)).map { String(cString: $0) } ?? "?column?"
     }
 
     public var startIndex: Int { 0 }
@@ -41,8 +51,19 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
         PQcmdStatus(result.raw).map { String(cString: $0) } ?? ""
     }
 
-    /// The index of the column with this exact name.
+    /// The index of the column with this exact name (case-sensitive, no quoting rules,
+    /// unlike libpq's `PQfnumber`).
     public func columnIndex(_ name: String) -> Int? {
-        columns.firstIndex(of: name)
+        // Compare against libpq's C strings in place: no String per column per result.
+        var name = name
+        return name.withUTF8 { wanted in
+            for i in 0..<columnCount {
+                guard let c = PQfname(result.raw, Int32(i)) else { continue }
+                guard strlen(c) == wanted.count else { continue }
+                if wanted.isEmpty { return i }
+                if let base = wanted.baseAddress, memcmp(c, base, wanted.count) == 0 { return i }
+            }
+            return nil
+        }
     }
 }

@@ -44,6 +44,23 @@ struct PoolTests {
         }
     }
 
+    @Test func cancelledWaiterLeavesPromptly() async throws {
+        try await TestDatabase.withFresh { db async throws in
+            try await db.withPool(maxConnections: 1, acquireTimeout: .seconds(30)) { pool async throws in
+                try await pool.withConnection { _ in
+                    let waiter = Task { try await pool.query("SELECT 1") }
+                    try await Task.sleep(for: .milliseconds(100))
+                    let start = ContinuousClock.now
+                    waiter.cancel()
+                    let result = await waiter.result
+                    #expect(throws: CancellationError.self) { try result.get() }
+                    #expect(ContinuousClock.now - start < .seconds(2))
+                }
+                #expect(try await pool.query("SELECT 1").count == 1)
+            }
+        }
+    }
+
     struct Boom: Error {}
 
     @Test func transactionCommitsOnReturnAndRollsBackOnThrow() async throws {

@@ -10,14 +10,18 @@ struct AcceptorSession {
     let reader: IndicationReader
     let outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>
     let logger: Logger
+    /// True once the server is shutting down: end after the operation in hand.
+    let isDraining: @Sendable () -> Bool
     /// Accepted contexts: ID → (abstract syntax, transfer syntax).
     let contexts: [UInt8: (abstractSyntax: String, transferSyntax: String)]
     let maxValueLength: Int
 
     init(
         info: AssociationInfo, request: AssociateRequest, accept: AssociateAccept, handler: any StoreHandler,
-        reader: IndicationReader, outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>, logger: Logger
+        reader: IndicationReader, outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>, logger: Logger,
+        isDraining: @escaping @Sendable () -> Bool = { false }
     ) {
+        self.isDraining = isDraining
         self.info = info
         self.handler = handler
         self.reader = reader
@@ -64,6 +68,14 @@ struct AcceptorSession {
                     command.clear()
                     commandContext = nil
                     guard try await self.handle(set, contextID: contextID) else { return }
+                    if self.isDraining() {
+                        // The operation in hand is answered; end here rather than wait for
+                        // the peer, so a shutdown does not hang on a long-lived association.
+                        self.logger.notice("aborting association: the gateway is shutting down")
+                        self.reader.end(AssociationError(code: .aborted, message: "gateway shutting down"))
+                        try await self.outbound.write(.abort)
+                        return
+                    }
                 }
             case .releaseRequested:
                 self.logger.info("association released by peer")

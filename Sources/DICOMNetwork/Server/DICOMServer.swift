@@ -62,6 +62,8 @@ public final class DICOMServer: Sendable {
         var waiters: [CheckedContinuation<ListeningPorts, any Error>] = []
         var active = 0
         var nextID: UInt64 = 1
+        var listeners: [any Channel] = []
+        var draining = false
     }
 
     let configuration: Configuration
@@ -134,6 +136,13 @@ public final class DICOMServer: Sendable {
             tls: listeners.first { $0.1 }?.0.channel.localAddress?.port)
         self.logger.info("DICOM listeners bound", metadata: ["dicom.port": "\(ports.plain.map(String.init) ?? "-")", "dicom.tls_port": "\(ports.tls.map(String.init) ?? "-")"])
         self.publish(.success(ports))
+        let closeNow = self.state.withLock { state in
+            state.listeners = listeners.map { $0.0.channel }
+            return state.draining
+        }
+        if closeNow {
+            for (listener, _) in listeners { listener.channel.close(promise: nil) }
+        }
 
         try await withThrowingDiscardingTaskGroup { group in
             for (listener, _) in listeners {
@@ -149,6 +158,20 @@ public final class DICOMServer: Sendable {
             }
         }
     }
+
+    /// Begins a graceful shutdown: the listeners close (no new associations), associations
+    /// in progress finish the operation at hand (a C-STORE in flight is answered) and are then
+    /// aborted, and ``run()`` returns once the last one has ended.
+    public func shutdownGracefully() {
+        let listeners = self.state.withLock { state in
+            state.draining = true
+            return state.listeners
+        }
+        for listener in listeners { listener.close(promise: nil) }
+    }
+
+    /// Whether ``shutdownGracefully()`` was called.
+    var isDraining: Bool { self.state.withLock { $0.draining } }
 
     private func bind(port: Int, tlsContext: NIOSSLContext?) async throws -> NIOAsyncChannel<AcceptedConnection, Never> {
         let policy = self.configuration.policy
@@ -230,7 +253,8 @@ public final class DICOMServer: Sendable {
                         implementationVersionName: request.userInformation.implementationVersionName)
                     let session = AcceptorSession(
                         info: info, request: request, accept: accept, handler: self.handler,
-                        reader: reader, outbound: outbound, logger: logger)
+                        reader: reader, outbound: outbound, logger: logger,
+                        isDraining: { [weak self] in self?.isDraining ?? true })
                     try await session.run()
                 }
             }

@@ -73,16 +73,17 @@ public final class GatewayServer: Sendable {
         }
         await checkSchema()
 
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: PoolService(pool: pool)),
-                    .init(service: DICOMListenerService(server: dicomServer)),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        // Services shut down in reverse order: the listeners drain before the pool closes.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: PoolService(pool: pool)),
+                .init(service: DICOMListenerService(server: dicomServer)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 

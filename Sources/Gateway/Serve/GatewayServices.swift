@@ -25,10 +25,15 @@ struct DICOMListenerService: Service {
     let server: DICOMServer
 
     func run() async throws {
-        // Until the server can drain gracefully, shutting down cancels it: objects in flight
-        // are answered with nothing and never acknowledged, so nothing acknowledged is lost.
+        // On SIGTERM: stop accepting, answer the objects in flight, then end. The group's
+        // maximum graceful shutdown duration bounds the wait by cancelling what is left; an
+        // object cut off that way was never acknowledged, so nothing acknowledged is lost.
         do {
-            try await cancelWhenGracefulShutdown { try await server.run() }
+            try await withGracefulShutdownHandler {
+                try await server.run()
+            } onGracefulShutdown: {
+                server.shutdownGracefully()
+            }
         } catch is CancellationError {
             return
         }

@@ -74,7 +74,7 @@ public struct MigrationRunner: Sendable {
                 }
                 logger.info(
                     "applied migration",
-                    metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
+                    metadata: [LogKey.migrationVersion: "\(migration.version)", LogKey.migrationName: "\(migration.name)"])
                 ran.append(migration)
             }
             return ran
@@ -103,7 +103,7 @@ public struct MigrationRunner: Sendable {
         for row in applied {
             guard let file = byVersion[row.version] else {
                 logger.warning(
-                    "an applied migration has no file", metadata: ["migration.version": "\(row.version)"])
+                    "an applied migration has no file", metadata: [LogKey.migrationVersion: "\(row.version)"])
                 continue
             }
             guard file.checksum == row.checksum else {
