@@ -39,6 +39,21 @@ struct HealthAndMetricsTests {
         }
     }
 
+    @Test("a check that never answers makes readyz answer 503 after its timeout, not hang")
+    func stuckCheck() async throws {
+        try await AdminTestDatabase.with { pool in
+            let app = try await AdminTestApp.make(pool: pool)
+            let server = AdminServer(
+                services: app.services,
+                readinessChecks: [ReadinessCheck(name: "storage") { try await Task.sleep(for: .seconds(3600)) }])
+            let start = ContinuousClock.now
+            let response = try await server.makeApplication().test(.router) { client in try await client.send(.get, "/readyz") }
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.text.contains("no answer within 5 seconds"))
+            #expect(ContinuousClock.now - start < .seconds(30))
+        }
+    }
+
     @Test("request metrics appear after traffic, labelled by route template")
     func httpMetrics() async throws {
         try await AdminTestDatabase.with { pool in
