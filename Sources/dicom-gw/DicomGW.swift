@@ -11,6 +11,8 @@ struct DicomGW: AsyncParsableCommand {
             EchoCommand.self,
             SendCommand.self,
             DumpCommand.self,
+            UserCommand.self,
+            AuditCommand.self,
         ]
     )
 }
