@@ -8,6 +8,7 @@ import Synchronization
 ///
 ///     queue-bench drain   --url U --workers N --batch B --jobs J [--max-seconds S] [--quiet]
 ///     queue-bench latency --url U --workers N --rate R --seconds S [--debounce-ms D]
+///     queue-bench sustain --url U --workers N --batch B --seconds S [--window W] [--backlog K]
 ///     queue-bench work    --url U --queue Q [--concurrency C] [--batch B] [--sleep-ms M]
 ///                         [--lease-seconds L] [--heartbeat-ms H] [--poll-ms P] [--record]
 ///
@@ -29,6 +30,7 @@ enum QueueBench {
             case "drain": try await drain(options, logger: logger)
             case "latency": try await latency(options, logger: logger)
             case "work": try await work(options, logger: logger)
+            case "sustain": try await sustain(options, logger: logger)
             default: throw BenchError("unknown command \(arguments[1])")
             }
         } catch {
@@ -133,6 +135,56 @@ enum QueueBench {
         print(String(format: "rate %.0f/s for %.0f s (debounce %d ms): %d enqueued, %d measured, "
                         + "commit->claim p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                      rate, duration, debounce, sent, sorted.count, pct(0.5), pct(0.99), pct(1.0)))
+    }
+
+    /// Enqueues and drains at the same time for a while, keeping a backlog of about
+    /// --backlog jobs; prints jobs/s per window, overall, and for the last window (which is
+    /// what a snapshot pinned since the start hurts most).
+    static func sustain(_ options: Options, logger: Logger) async throws {
+        let workers = try options.int("workers", default: 4)
+        let batch = try options.int("batch", default: 50)
+        let duration = try options.double("seconds", default: 60)
+        let window = try options.double("window", default: 10)
+        let backlog = try options.int("backlog", default: 20_000)
+        let pool = PostgresPool(
+            configuration: .init(url: try options.string("url"), maxConnections: workers + 3), logger: logger)
+        let queue = JobQueue(pool: pool, logger: logger)
+        let worker = JobWorker(
+            queue: queue,
+            configuration: .init(queue: "sustain", name: "sustain", concurrency: workers, batchSize: batch,
+                                 pollInterval: .milliseconds(50)),
+            logger: logger
+        ) { batch in [JobResult](repeating: .completed, count: batch.jobs.count) }
+        let chunk = [NewJob](repeating: NewJob(kind: "noop", lane: "sustain"), count: 1000)
+        try await queue.enqueue([NewJob](repeating: NewJob(kind: "noop", lane: "sustain"), count: backlog), into: "sustain")
+        var enqueued = backlog
+        let task = Task { try await worker.run() }
+        let start = ContinuousClock.now
+        var windowStart = start
+        var windowDone = 0
+        var lastRate = 0.0
+        while ContinuousClock.now - start < .seconds(duration) {
+            let done = worker.stats.completed
+            if enqueued - done < backlog {
+                try await queue.enqueue(chunk, into: "sustain")
+                enqueued += chunk.count
+            } else {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            if ContinuousClock.now - windowStart >= .seconds(window) {
+                let now = ContinuousClock.now
+                lastRate = Double(done - windowDone) / seconds(now - windowStart)
+                print(String(format: "  t=%4.0fs %8.0f jobs/s", seconds(now - start), lastRate))
+                windowStart = now
+                windowDone = done
+            }
+        }
+        let total = worker.stats.completed
+        let elapsed = ContinuousClock.now - start
+        task.cancel()
+        _ = try? await task.value
+        await pool.shutdown()
+        print(String(format: "overall %.0f jobs/s, last window %.0f jobs/s", Double(total) / seconds(elapsed), lastRate))
     }
 
     /// A worker process for the tests.

@@ -108,6 +108,9 @@ struct EnqueueClaimTests {
             let c = try await f.queue.claim(queue: "q", worker: w, limit: 5, lease: .seconds(30))
             #expect(c.count == 1)
             #expect(try await f.count("SELECT running FROM dicom_gw.job_lane_status WHERE lane = 'dest:9'") == 2)
+            let depth = try await f.queue.depth()
+            #expect(depth.first { $0.state == "running" }?.jobs == 2)
+            #expect(depth.first { $0.state == "available" }?.jobs == 7)
         }
     }
 

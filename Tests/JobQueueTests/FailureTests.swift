@@ -150,6 +150,7 @@ struct FailureTests {
                 "SELECT sum(stale_completions)::bigint AS s, sum(rescues)::bigint AS r FROM dicom_gw.job_events_hourly")
             #expect(try events[0].decode(Int64.self, column: "s") == 3)
             #expect(try events[0].decode(Int64.self, column: "r") == 1)
+            #expect(try await f.queue.eventCounts() == .init(staleCompletions: 3, rescues: 1))
         }
     }
 }
