@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: all build release test run migrate db-start db-stop deps clean
+.PHONY: all build release test check-deploy run migrate db-start db-stop deps clean
 
 all: build
 
@@ -18,6 +18,10 @@ release: deps
 ## test: install what is missing, start a throwaway PostgreSQL, run every test
 test:
 	scripts/test.sh
+
+## check-deploy: shellcheck, SELinux policy compile, systemd unit verification
+check-deploy: deps
+	scripts/check-deploy.sh
 
 ## run: local PostgreSQL under .data/, migrations, then the gateway
 run: deps

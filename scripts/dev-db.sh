@@ -22,9 +22,9 @@ find_bindir() {
         d=$(pg_config --bindir 2>/dev/null || true)
         [ -x "$d/initdb" ] && { echo "$d"; return; }
     fi
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    while IFS= read -r d; do
         [ -x "$d/initdb" ] && { echo "$d"; return; }
-    done
+    done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r)
     echo "dev-db: no PostgreSQL server binaries found (install the 'postgresql' package)" >&2
     exit 1
 }

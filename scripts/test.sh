@@ -6,6 +6,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 scripts/install-deps.sh
+scripts/check-deploy.sh
 
 started=0
 if ! scripts/dev-db.sh status >/dev/null 2>&1; then

@@ -4,6 +4,13 @@ import ArgumentParser
 struct DicomGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom-gw",
-        abstract: "DICOM store-and-forward gateway."
+        abstract: "DICOM store-and-forward gateway.",
+        subcommands: [
+            ServeCommand.self,
+            MigrateCommand.self,
+            EchoCommand.self,
+            SendCommand.self,
+            DumpCommand.self,
+        ]
     )
 }

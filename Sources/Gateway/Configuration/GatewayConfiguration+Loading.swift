@@ -1,0 +1,185 @@
+public import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+extension GatewayConfiguration {
+    /// Reads the configuration from, highest priority first, `overrides` (the command
+    /// line's options), the environment (`DICOM_GW_…`), the YAML file at `file`, then the
+    /// defaults.
+    ///
+    /// - Parameters:
+    ///   - file: The YAML file; nil reads none. A named file that does not exist is an error.
+    ///   - overrides: Values from command-line options, keyed like the file (`dicom.port`).
+    ///   - environment: The environment; nil reads the process's (tests supply their own).
+    /// - Throws: ``ConfigurationError`` naming the key when a value is present but invalid,
+    ///   or the file cannot be read.
+    public static func load(
+        file: String?,
+        overrides: [String: ConfigValue] = [:],
+        environment: [String: String]? = nil
+    ) async throws -> GatewayConfiguration {
+        var providers: [any ConfigProvider] = []
+        providers.append(
+            InMemoryProvider(
+                name: "command line",
+                values: Dictionary(
+                    uniqueKeysWithValues: overrides.map { (AbsoluteConfigKey(stringLiteral: $0.key), $0.value) }
+                )
+            )
+        )
+        providers.append(
+            EnvironmentVariablesProvider(
+                environmentVariables: environment ?? ProcessInfo.processInfo.environment,
+                secretsSpecifier: .specific(["DICOM_GW_DATABASE_URL"])
+            ).prefixKeys(with: "dicom_gw")
+        )
+        if let file {
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
+            } catch {
+                throw ConfigurationError(key: "config", message: "cannot read \(file): \(error)")
+            }
+        }
+        return try GatewayConfiguration(reader: ConfigReader(providers: providers))
+    }
+
+    /// Builds the configuration from an already assembled reader.
+    public init(reader: ConfigReader) throws {
+        self.init()
+        let values = ConfigValues(reader: reader)
+
+        database.url = values.string("database.url", secret: true) ?? database.url
+        database.maxConnections = try values.int("database.max_connections", in: 1...512) ?? database.maxConnections
+        database.connectTimeout = try values.seconds("database.connect_timeout") ?? database.connectTimeout
+
+        storage.root = values.string("storage.root") ?? storage.root
+        storage.serviceUser = values.string("storage.service_user") ?? storage.serviceUser
+        if let name = values.string("storage.duplicate_policy") {
+            guard let policy = DuplicatePolicy(name: name) else {
+                throw ConfigurationError(
+                    key: "storage.duplicate_policy",
+                    message: "'\(name)' is not one of \(DuplicatePolicy.all.map(\.description).joined(separator: ", "))"
+                )
+            }
+            storage.duplicatePolicy = policy
+        }
+
+        dicom.aeTitle = try values.aeTitle("dicom.ae_title") ?? dicom.aeTitle
+        dicom.host = values.string("dicom.host") ?? dicom.host
+        dicom.port = try values.int("dicom.port", in: 0...65535) ?? dicom.port
+        dicom.allowedCallingAETitles = values.strings("dicom.allowed_calling_ae_titles") ?? dicom.allowedCallingAETitles
+        dicom.maxAssociations = try values.int("dicom.max_associations", in: 1...4096) ?? dicom.maxAssociations
+        dicom.maxPDULength = try values.int("dicom.max_pdu_length", in: 4096...16_777_216) ?? dicom.maxPDULength
+        dicom.artimTimeout = try values.seconds("dicom.artim_timeout") ?? dicom.artimTimeout
+        dicom.dimseTimeout = try values.seconds("dicom.dimse_timeout") ?? dicom.dimseTimeout
+        dicom.idleTimeout = try values.seconds("dicom.idle_timeout") ?? dicom.idleTimeout
+
+        tls.port = try values.int("tls.port", in: 0...65535) ?? tls.port
+        tls.certificateFile = values.string("tls.certificate_file") ?? tls.certificateFile
+        tls.keyFile = values.string("tls.key_file") ?? tls.keyFile
+        tls.caFile = values.string("tls.ca_file") ?? tls.caFile
+        tls.requireClientCertificate = values.bool("tls.require_client_certificate") ?? tls.requireClientCertificate
+        if (tls.certificateFile == nil) != (tls.keyFile == nil) {
+            throw ConfigurationError(key: "tls", message: "tls.certificate_file and tls.key_file go together")
+        }
+        if tls.requireClientCertificate && tls.caFile == nil {
+            throw ConfigurationError(key: "tls.require_client_certificate", message: "needs tls.ca_file to verify clients against")
+        }
+
+        admin.listen = values.string("admin.listen") ?? admin.listen
+        admin.tlsCertificateFile = values.string("admin.tls_certificate_file") ?? admin.tlsCertificateFile
+        admin.tlsKeyFile = values.string("admin.tls_key_file") ?? admin.tlsKeyFile
+
+        workers.count = try values.int("workers.count", in: 0...256) ?? workers.count
+
+        if let level = values.string("log.level") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError(key: "log.level", message: "'\(level)' is not a log level (trace, debug, info, notice, warning, error, critical)")
+            }
+            logLevel = parsed
+        }
+    }
+}
+
+/// A configuration value that is present but unusable.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    /// The key, as written in the YAML file.
+    public var key: String
+    /// What is wrong with it.
+    public var message: String
+
+    public var description: String { "configuration \(key): \(message)" }
+}
+
+/// Typed, validated reads over a `ConfigReader`. Values arrive as strings from the
+/// environment and as typed scalars from YAML, so each read accepts both.
+private struct ConfigValues {
+    let reader: ConfigReader
+
+    func string(_ key: String, secret: Bool = false) -> String? {
+        guard let value = reader.string(forKey: ConfigKey(stringLiteral: key), isSecret: secret) else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        let configKey = ConfigKey(stringLiteral: key)
+        let value: Int
+        if let number = reader.int(forKey: configKey) {
+            value = number
+        } else if let text = string(key) {
+            guard let number = Int(text) else {
+                throw ConfigurationError(key: key, message: "'\(text)' is not a whole number")
+            }
+            value = number
+        } else {
+            return nil
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError(key: key, message: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func seconds(_ key: String) throws -> Duration? {
+        let configKey = ConfigKey(stringLiteral: key)
+        if let number = reader.double(forKey: configKey) {
+            return try positive(number, key)
+        }
+        if let number = reader.int(forKey: configKey) {
+            return try positive(Double(number), key)
+        }
+        guard let text = string(key) else { return nil }
+        guard let number = Double(text) else {
+            throw ConfigurationError(key: key, message: "'\(text)' is not a number of seconds")
+        }
+        return try positive(number, key)
+    }
+
+    private func positive(_ seconds: Double, _ key: String) throws -> Duration {
+        guard seconds > 0, seconds <= 86_400 else {
+            throw ConfigurationError(key: key, message: "\(seconds) s is outside (0, 86400]")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    func bool(_ key: String) -> Bool? {
+        reader.bool(forKey: ConfigKey(stringLiteral: key))
+    }
+
+    func strings(_ key: String) -> [String]? {
+        reader.stringArray(forKey: ConfigKey(stringLiteral: key))?
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+
+    func aeTitle(_ key: String) throws -> String? {
+        guard let title = string(key) else { return nil }
+        let valid = title.utf8.count <= 16 && title.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }
+        guard valid else {
+            throw ConfigurationError(key: key, message: "'\(title)' is not an AE title (1-16 printable ASCII characters, no backslash)")
+        }
+        return title
+    }
+}

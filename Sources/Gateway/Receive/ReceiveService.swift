@@ -1,0 +1,306 @@
+import Crypto
+import DICOM
+public import DICOMNetwork
+import Foundation
+public import Logging
+import NIOCore
+public import PostgresClient
+public import Storage
+
+/// Stores each received C-STORE durably and records it, in the order that makes `0000` a
+/// promise (docs/architecture: invariant 1):
+///
+/// 1. the data set streams into `incoming/` as a Part 10 file, its header parsed and its
+///    SHA-256 computed on the way, never held whole in memory;
+/// 2. the UIDs that become path components and the SOP class/instance are validated;
+/// 3. the file is fsynced; one transaction records the rows (and, through ``ReceiveHooks``,
+///    the forward jobs) and the audit event, moves the file into the tree and fsyncs the
+///    directory, then commits;
+/// 4. only then is `0000` answered. Any failure answers a failure status with an Error
+///    Comment, removes the partial file and commits nothing.
+public struct ReceiveService: StoreHandler {
+    /// How the receiver behaves.
+    public struct Configuration: Sendable {
+        /// What to do with different content under a known SOP Instance UID.
+        public var duplicatePolicy: DuplicatePolicy = .keepFirst
+        /// Bytes gathered before each write to disk.
+        public var writeBufferSize: Int = 256 * 1024
+
+        public init(duplicatePolicy: DuplicatePolicy = .keepFirst) {
+            self.duplicatePolicy = duplicatePolicy
+        }
+    }
+
+    private let configuration: Configuration
+    private let layout: StorageLayout
+    private let io: BlockingIO
+    private let pool: PostgresPool
+    private let hooks: (any ReceiveHooks)?
+    private let logger: Logger
+
+    /// A receiver writing under `layout` and recording through `pool`.
+    public init(
+        configuration: Configuration,
+        layout: StorageLayout,
+        pool: PostgresPool,
+        io: BlockingIO = BlockingIO(),
+        hooks: (any ReceiveHooks)? = nil,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.layout = layout
+        self.pool = pool
+        self.io = io
+        self.hooks = hooks
+        self.logger = logger
+    }
+
+    public func store(_ request: StoreRequest, dataSet: DataSetStream) async -> StoreResult {
+        var logger = self.logger
+        logger[metadataKey: LogKey.associationID] = "\(request.association.id)"
+        logger[metadataKey: LogKey.callingAE] = "\(request.association.callingAETitle)"
+        logger[metadataKey: GatewayLogKey.sopInstanceUID] = "\(request.sopInstanceUID)"
+
+        let result: StoreResult
+        do {
+            result = try await receive(request, dataSet: dataSet, logger: logger)
+        } catch let failure as ReceiveFailure {
+            result = failure.result
+            logger.warning(
+                "C-STORE refused",
+                metadata: [
+                    LogKey.status: "\(failure.result.status)",
+                    LogKey.error: "\(failure.result.errorComment ?? "")",
+                ]
+            )
+        } catch {
+            result = .failure(.outOfResources, ReceiveFailure.comment("internal error: \(error)"))
+            logger.error("C-STORE failed", metadata: [LogKey.error: "\(error)"])
+        }
+        return result
+    }
+
+    private func receive(_ request: StoreRequest, dataSet: DataSetStream, logger: Logger) async throws -> StoreResult {
+        // Nothing from the wire names a path before it passes the UID rules.
+        guard UID.isValid(request.sopInstanceUID) else {
+            throw ReceiveFailure(.cannotUnderstand, "Affected SOP Instance UID is not a valid UID")
+        }
+        guard UID.isValid(request.sopClassUID) else {
+            throw ReceiveFailure(.cannotUnderstand, "Affected SOP Class UID is not a valid UID")
+        }
+        guard UID.isValid(request.transferSyntaxUID) else {
+            throw ReceiveFailure(.cannotUnderstand, "transfer syntax UID is not a valid UID")
+        }
+        let transferSyntax = TransferSyntax.forUID(request.transferSyntaxUID)
+
+        let file: IncomingFile
+        do {
+            file = try await IncomingFile.create(in: layout, io: io)
+        } catch {
+            throw ReceiveFailure(error)
+        }
+        do {
+            let received = try await write(request, transferSyntax: transferSyntax, dataSet: dataSet, to: file)
+            let record = try validate(request, received: received)
+            try await commit(record, file: file, logger: logger)
+            return .success
+        } catch let failure as ReceiveFailure where failure.result == .success {
+            // A duplicate acknowledged without being stored.
+            await file.discard()
+            return .success
+        } catch {
+            await file.discard()
+            throw error
+        }
+    }
+
+    /// What streaming the data set yielded.
+    private struct Received {
+        var header: InstanceHeader?
+        var parseError: DICOMError?
+        var dataSetBytes: Int64
+        var sha256: [UInt8]
+    }
+
+    /// Writes the Part 10 meta header and the data set bytes as received, parsing the header
+    /// elements and hashing on the way.
+    private func write(
+        _ request: StoreRequest,
+        transferSyntax: TransferSyntax,
+        dataSet: DataSetStream,
+        to file: IncomingFile
+    ) async throws -> Received {
+        let meta: [UInt8]
+        do {
+            meta = try FileMetaInformation.header(
+                sopClassUID: request.sopClassUID,
+                sopInstanceUID: request.sopInstanceUID,
+                transferSyntax: transferSyntax,
+                sourceAETitle: request.association.callingAETitle
+            )
+        } catch {
+            throw ReceiveFailure(.cannotUnderstand, "cannot write file meta: \(error.message)")
+        }
+        var pending = ByteBuffer()
+        pending.reserveCapacity(configuration.writeBufferSize + 65536)
+        pending.writeBytes(meta)
+
+        var collector: DataSetHeaderCollector?
+        var parseError: DICOMError?
+        do {
+            collector = try DataSetHeaderCollector(transferSyntax: transferSyntax)
+        } catch {
+            parseError = error
+        }
+        var hasher = SHA256()
+        var bytes: Int64 = 0
+        var writeError: (any Error)?
+
+        do {
+            for try await fragment in dataSet {
+                bytes += Int64(fragment.readableBytes)
+                fragment.withUnsafeReadableBytes { raw in
+                    hasher.update(bufferPointer: raw)
+                    if parseError == nil, let collector {
+                        do throws(DICOMError) { try collector.feed(raw) } catch { parseError = error }
+                    }
+                }
+                // After a write error keep reading, so the association stays in step and
+                // the answer goes back after the whole data set.
+                guard writeError == nil else { continue }
+                var fragment = fragment
+                pending.writeBuffer(&fragment)
+                if pending.readableBytes >= configuration.writeBufferSize {
+                    do {
+                        try await file.write(pending)
+                    } catch {
+                        writeError = error
+                    }
+                    pending.clear()
+                }
+            }
+        } catch {
+            // The association ended or broke mid-object: nothing to answer, nothing kept.
+            throw ReceiveFailure(.outOfResources, "association ended during the data set: \(error)")
+        }
+        if let writeError {
+            throw ReceiveFailure(writeError)
+        }
+        if pending.readableBytes > 0 {
+            do { try await file.write(pending) } catch { throw ReceiveFailure(error) }
+        }
+        var header: InstanceHeader?
+        if parseError == nil, let collector {
+            do { header = try collector.finish() } catch { parseError = error }
+        }
+        return Received(header: header, parseError: parseError, dataSetBytes: bytes, sha256: Array(hasher.finalize()))
+    }
+
+    /// Checks the parsed header against the command and builds the row values.
+    private func validate(_ request: StoreRequest, received: Received) throws -> InstanceRecord {
+        if let error = received.parseError {
+            let offset = error.offset.map { " at offset \($0)" } ?? ""
+            throw ReceiveFailure(.cannotUnderstand, "data set unreadable\(offset): \(error.message)")
+        }
+        guard let header = received.header else {
+            throw ReceiveFailure(.cannotUnderstand, "data set unreadable")
+        }
+        guard header.sopInstanceUID == request.sopInstanceUID else {
+            throw ReceiveFailure(.dataSetDoesNotMatchSOPClass, "SOP Instance UID in data set differs from command")
+        }
+        guard header.sopClassUID == request.sopClassUID else {
+            throw ReceiveFailure(.dataSetDoesNotMatchSOPClass, "SOP Class UID in data set differs from command")
+        }
+        guard let study = header.studyInstanceUID, UID.isValid(study) else {
+            throw ReceiveFailure(.cannotUnderstand, "Study Instance UID missing or invalid")
+        }
+        guard let series = header.seriesInstanceUID, UID.isValid(series) else {
+            throw ReceiveFailure(.cannotUnderstand, "Series Instance UID missing or invalid")
+        }
+        let uids = InstanceUIDs(study: study, series: series, sop: request.sopInstanceUID)
+        let path: String
+        do {
+            path = try StorageLayout.relativePath(of: uids)
+        } catch {
+            throw ReceiveFailure(.cannotUnderstand, error.message)
+        }
+        var record = InstanceRecord(
+            uids: uids,
+            sopClassUID: request.sopClassUID,
+            transferSyntaxUID: request.transferSyntaxUID,
+            filePath: path,
+            sizeBytes: received.dataSetBytes,
+            sha256: received.sha256
+        )
+        record.apply(header)
+        record.callingAETitle = request.association.callingAETitle
+        record.calledAETitle = request.association.calledAETitle
+        record.peerAddress = request.association.peerAddress
+        record.associationID = AssociationIdentity.uuid(for: request.association.id)
+        return record
+    }
+
+    /// fsync, then one transaction: rows, jobs, audit, file into the tree, commit.
+    private func commit(_ record: InstanceRecord, file: IncomingFile, logger: Logger) async throws {
+        do {
+            try await file.finish()
+        } catch {
+            throw ReceiveFailure(error)
+        }
+        let policy = configuration.duplicatePolicy.description
+        let hooks = self.hooks
+        var placed = false
+        do {
+            let outcome = try await pool.withTransaction { connection -> RecordOutcome in
+                let outcome = try await InstanceStore.record(record, policy: policy, on: connection)
+                guard outcome.placesFile else { return outcome }
+                try await hooks?.instanceRecorded(record, outcome: outcome, on: connection)
+                do {
+                    try await file.place(at: record.filePath, replacing: true)
+                } catch {
+                    throw ReceiveFailure(error)
+                }
+                placed = true
+                return outcome
+            }
+            switch outcome.kind {
+            case .stored, .replaced:
+                logger.info(
+                    "stored",
+                    metadata: [
+                        GatewayLogKey.outcome: "\(outcome.kind)",
+                        GatewayLogKey.bytes: "\(record.sizeBytes)",
+                    ]
+                )
+            case .rejected:
+                throw ReceiveFailure(.duplicateSOPInstance, "SOP Instance UID already stored with different content")
+            default:
+                logger.info("duplicate acknowledged, not stored", metadata: [GatewayLogKey.outcome: "\(outcome.kind)"])
+                throw ReceiveFailure.acknowledgedDuplicate
+            }
+        } catch let error as PostgresError {
+            if placed {
+                // The commit failed after the file went into the tree: take it out again so
+                // no file stays without its row (a crash here is mended by recovery).
+                await removePlaced(record.filePath, logger: logger)
+            }
+            throw ReceiveFailure(.outOfResources, "database unavailable: \(error.code)")
+        }
+    }
+
+    private func removePlaced(_ path: String, logger: Logger) async {
+        let absolute = layout.absolute(path)
+        do {
+            try await io.run { () throws(StorageError) in try StorageFiles.remove(absolute) }
+        } catch {
+            logger.error("could not remove a file whose rows were not committed", metadata: [LogKey.error: "\(error)"])
+        }
+    }
+}
+
+/// Forwarding plugs in here: called inside the receive transaction for every instance that
+/// was stored or replaced, before the file moves into the tree and the transaction commits.
+public protocol ReceiveHooks: Sendable {
+    /// Enqueue what the new instance triggers (forward jobs), on `connection`.
+    func instanceRecorded(_ record: InstanceRecord, outcome: RecordOutcome, on connection: PostgresConnection) async throws
+}

@@ -1,0 +1,106 @@
+import DICOM
+import NIOPosix
+public import DICOMNetwork
+#if canImport(Glibc)
+import Glibc
+#endif
+public import Logging
+public import PostgresClient
+import ServiceLifecycle
+import UnixSignals
+public import Storage
+
+/// `dicom-gw serve`: the receiver (and, as they land, the admin API and the forward
+/// workers) over one connection pool and one storage tree.
+public final class GatewayServer: Sendable {
+    public let configuration: GatewayConfiguration
+    public let pool: PostgresPool
+    public let layout: StorageLayout
+    public let dicomServer: DICOMServer
+    private let logger: Logger
+    private let io: BlockingIO
+
+    /// Assembles the gateway; nothing starts until ``run()``.
+    public init(configuration: GatewayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        // File writes and fsyncs block for milliseconds; a pool of their own keeps them from
+        // queueing behind each other (or behind NIO's small shared pool) under many associations.
+        let fileThreads = NIOThreadPool(numberOfThreads: min(64, max(4, configuration.dicom.maxAssociations)))
+        fileThreads.start()
+        self.io = BlockingIO(threadPool: fileThreads)
+        self.pool = PostgresPool(
+            configuration: .init(
+                url: configuration.database.url,
+                maxConnections: configuration.database.maxConnections,
+                connectTimeout: configuration.database.connectTimeout,
+                acquireTimeout: configuration.database.connectTimeout,
+                applicationName: "dicom-gw serve"
+            ),
+            logger: logger
+        )
+        let owner = configuration.storage.serviceUser.flatMap(FileOwner.named)
+        self.layout = StorageLayout(root: configuration.storage.root, owner: geteuidIsRoot() ? owner : nil)
+        let receiver = ReceiveService(
+            configuration: .init(duplicatePolicy: configuration.storage.duplicatePolicy),
+            layout: layout,
+            pool: pool,
+            io: io,
+            logger: logger
+        )
+        self.dicomServer = DICOMServer(
+            configuration: configuration.dicomServerConfiguration,
+            handler: receiver,
+            logger: logger
+        )
+    }
+
+    deinit {
+        io.threadPool.shutdownGracefully { _ in }
+    }
+
+    /// Prepares the tree, checks the schema, recovers from a crash, then serves until SIGTERM
+    /// or SIGINT.
+    ///
+    /// - Throws: when the storage root cannot be prepared or the schema is too old; the
+    ///   database may be down at start-up (the receiver answers `A700` until it is back).
+    public func run() async throws {
+        let layout = self.layout
+        try await io.run { () throws(StorageError) in try layout.prepare() }
+        let removed = try await StartupRecovery.removePartialFiles(in: layout, io: io)
+        if removed > 0 {
+            logger.notice("removed partial files left in incoming/ by an interrupted receive", metadata: ["storage.count": "\(removed)"])
+        }
+        await checkSchema()
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: PoolService(pool: pool)),
+                    .init(service: DICOMListenerService(server: dicomServer)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
+    private func checkSchema() async {
+        do {
+            let applied = try await GatewaySchema.appliedVersion(pool)
+            if (applied ?? 0) < GatewaySchema.requiredVersion {
+                logger.critical(
+                    "the database schema is older than this gateway needs: run 'dicom-gw migrate'",
+                    metadata: ["schema.applied": "\(applied.map(String.init) ?? "none")", "schema.required": "\(GatewaySchema.requiredVersion)"]
+                )
+            }
+        } catch {
+            logger.error("database unreachable at start-up; objects get A700 until it answers", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+private func geteuidIsRoot() -> Bool {
+    geteuid() == 0
+}

@@ -1,0 +1,48 @@
+import Logging
+
+extension PostgresConnection {
+    /// Runs `body` inside a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    ///
+    /// - Parameters:
+    ///   - isolationLevel: e.g. `"SERIALIZABLE"`; nil for the server default.
+    ///   - body: the unit of work; it must not COMMIT or ROLLBACK itself.
+    /// - Throws: what `body` threw (after rolling back), or ``PostgresError`` from BEGIN/COMMIT.
+    ///   A transaction aborted by a statement error the body swallowed does not commit: COMMIT
+    ///   then reports ``PostgresError/Code/transactionRolledBack``.
+    public func withTransaction<T>(
+        isolationLevel: IsolationLevel? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await executeScript(isolationLevel.map { "BEGIN ISOLATION LEVEL \($0.sql)" } ?? "BEGIN")
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            if !isBroken {
+                do {
+                    try await executeScript("ROLLBACK")
+                } catch {
+                    logger.warning("ROLLBACK failed: \(error)")
+                }
+            }
+            throw error
+        }
+        let tag = try await run { raw, _ in try LibPQ.execSimple(raw, sql: "COMMIT") }
+        // COMMIT of an aborted transaction "succeeds" with the tag ROLLBACK.
+        if PostgresRows(tag).commandTag == "ROLLBACK" {
+            throw PostgresError(
+                code: .transactionRolledBack,
+                message: "the transaction was aborted by an earlier error and has been rolled back")
+        }
+        return value
+    }
+
+    /// A transaction isolation level.
+    public struct IsolationLevel: Sendable, Hashable {
+        let sql: String
+        public static let readCommitted = IsolationLevel(sql: "READ COMMITTED")
+        public static let repeatableRead = IsolationLevel(sql: "REPEATABLE READ")
+        public static let serializable = IsolationLevel(sql: "SERIALIZABLE")
+    }
+}

@@ -1,0 +1,149 @@
+public import Logging
+public import NIOPosix
+import Synchronization
+
+/// One PostgreSQL session.
+///
+/// Every libpq call runs on an `NIOThreadPool` thread, never on the caller's executor. Use a
+/// connection from one task at a time (the pool hands each to one caller); concurrent calls
+/// are serialised by the handle's lock but would interleave statements.
+///
+/// Results use libpq's binary format: integers, floats, timestamps and UUIDs arrive as fixed
+/// bytes that decode without parsing or locale surprises, and bytea arrives raw instead of
+/// hex-escaped (half the size). Strings are sent as text with an unspecified type so the
+/// server infers their type from context, like a literal.
+public final class PostgresConnection: Sendable {
+    let handle: ConnectionHandle
+    let threadPool: NIOThreadPool
+    /// The connection's logger.
+    public let logger: Logger
+    private let broken = Atomic<Bool>(false)
+    /// Set by the pool on checkout: the next call first checks the idle session is alive.
+    let revalidateOnNextUse = Atomic<Bool>(false)
+
+    init(handle: ConnectionHandle, threadPool: NIOThreadPool, logger: Logger) {
+        self.handle = handle
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    /// Opens a connection.
+    /// - Parameters:
+    ///   - url: a `postgresql://` URL or a libpq `key=value` conninfo string.
+    ///   - connectTimeout: how long to wait for the server (libpq's granularity is a second).
+    ///   - applicationName: reported in `pg_stat_activity` unless the URL sets one.
+    ///   - threadPool: where the blocking libpq calls run; it must be started.
+    ///   - logger: for connection events.
+    /// - Throws: ``PostgresError`` with ``PostgresError/Code/connectionFailed``.
+    public static func connect(
+        url: String,
+        connectTimeout: Duration = .seconds(2),
+        applicationName: String? = nil,
+        threadPool: NIOThreadPool = .singleton,
+        logger: Logger
+    ) async throws -> PostgresConnection {
+        let seconds = Int(connectTimeout.components.seconds) + (connectTimeout.components.attoseconds > 0 ? 1 : 0)
+        let handle = try await Self.onPool(threadPool) {
+            ConnectionHandle(try LibPQ.connect(conninfo: url, connectTimeoutSeconds: seconds, applicationName: applicationName))
+        }
+        return PostgresConnection(handle: handle, threadPool: threadPool, logger: logger)
+    }
+
+    /// Closes the session. Idempotent; required before the connection is released.
+    public func close() async {
+        let handle = self.handle
+        do {
+            try await Self.onPool(threadPool) { handle.close() }
+        } catch {
+            // The thread pool is gone: close here; PQfinish only sends Terminate.
+            handle.close()
+        }
+    }
+
+    /// True when the session failed and must not be reused.
+    public var isBroken: Bool { broken.load(ordering: .relaxed) }
+
+    /// Runs a parameterised statement and returns its rows.
+    /// - Parameters:
+    ///   - sql: one statement with `$1…` placeholders; values are never spliced into it.
+    ///   - parameters: the values for `$1…`, in order; `nil` Optionals bind NULL.
+    /// - Throws: ``PostgresError``.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        var bindings = PostgresBindings()
+        try bindings.append(contentsOf: parameters)
+        let frozen = bindings
+        let result = try await run { raw, _ in try LibPQ.exec(raw, sql: sql, bindings: frozen) }
+        return PostgresRows(result)
+    }
+
+    /// Runs a prepared statement (prepared on this session on first use) and returns its rows.
+    /// - Throws: ``PostgresError``.
+    @discardableResult
+    public func query(_ statement: PreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        var bindings = PostgresBindings()
+        try bindings.append(contentsOf: parameters)
+        let sql = statement.sql
+        let frozen = bindings
+        let result = try await run { raw, statements in
+            try LibPQ.execPrepared(raw, sql: sql, bindings: frozen, statements: &statements)
+        }
+        return PostgresRows(result)
+    }
+
+    /// Runs a parameterised statement and returns the number of rows it affected.
+    /// - Throws: ``PostgresError``.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+        try await query(sql, parameters).affectedRows
+    }
+
+    /// Runs a prepared statement and returns the number of rows it affected.
+    /// - Throws: ``PostgresError``.
+    @discardableResult
+    public func execute(_ statement: PreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+        try await query(statement, parameters).affectedRows
+    }
+
+    /// Runs SQL text that may hold several statements (simple query protocol), as migrations
+    /// need. It takes no parameters: never build it from untrusted values.
+    /// - Throws: ``PostgresError`` for the first failing statement.
+    public func executeScript(_ sql: String) async throws {
+        _ = try await run { raw, _ in try LibPQ.execSimple(raw, sql: sql) }
+    }
+
+    /// Runs `body` on a pool thread with the live `PGconn`, tracking breakage.
+    func run<T: Sendable>(
+        _ body: @escaping @Sendable (OpaquePointer, inout [String: String]) throws -> T
+    ) async throws -> T {
+        let handle = self.handle
+        let revalidate = revalidateOnNextUse.exchange(false, ordering: .relaxed)
+        do {
+            return try await Self.onPool(threadPool) {
+                try handle.withRaw { raw, statements in
+                    do {
+                        if revalidate, try LibPQ.revalidate(raw, statements: &statements) {
+                            // Logged from the pool thread: Logger is thread-safe.
+                            self.logger.info("reconnected a stale pooled PostgreSQL connection")
+                        }
+                        return try body(raw, &statements)
+                    } catch {
+                        if LibPQ.isBad(raw) { self.broken.store(true, ordering: .relaxed) }
+                        throw error
+                    }
+                }
+            }
+        } catch let error as PostgresError where error.isConnectionError {
+            broken.store(true, ordering: .relaxed)
+            throw error
+        }
+    }
+
+    static func onPool<T: Sendable>(_ pool: NIOThreadPool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await pool.runIfActive(body)
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw PostgresError(code: .poolShutdown, message: "the connection's thread pool is shut down")
+        }
+    }
+}

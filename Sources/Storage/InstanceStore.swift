@@ -1,0 +1,49 @@
+public import PostgresClient
+
+/// The study, series and instance rows, written in the caller's transaction.
+public enum InstanceStore {
+    /// Records a received instance in one round trip (`dicom_gw.record_instance`): upserts its
+    /// study and series, inserts or updates the instance per `policy`, and writes the audit
+    /// event. The caller then places or discards the file and commits.
+    ///
+    /// - Parameters:
+    ///   - record: the row values.
+    ///   - policy: `keep-first`, `replace` or `reject`, for different content under a known
+    ///     SOP Instance UID.
+    ///   - connection: a connection inside the caller's transaction.
+    /// - Throws: ``PostgresError`` from the database.
+    public static func record(
+        _ record: InstanceRecord,
+        policy: String,
+        on connection: PostgresConnection
+    ) async throws -> RecordOutcome {
+        let rows = try await connection.query(recordStatement, [
+            record.uids.study, record.uids.series, record.uids.sop, record.sopClassUID, record.transferSyntaxUID,
+            record.patientID, record.patientName, record.patientBirthDate, record.patientSex, record.accessionNumber,
+            record.studyDate, record.studyTime, record.studyDescription, record.referringPhysicianName,
+            record.modality, record.seriesNumber, record.seriesDescription, record.instanceNumber,
+            record.filePath, record.sizeBytes, record.sha256, record.callingAETitle, record.calledAETitle,
+            record.peerAddress, record.associationID, policy,
+        ])
+        guard let row = rows.first else {
+            throw PostgresError(code: .client, message: "record_instance returned no row")
+        }
+        let name: String = try row.decode(column: "outcome")
+        guard let kind = RecordOutcome.Kind(name: name) else {
+            throw PostgresError(code: .client, message: "record_instance returned unknown outcome '\(name)'")
+        }
+        return RecordOutcome(
+            kind: kind,
+            instanceID: try row.decode(column: "instance_id"),
+            previousPath: try row.decode(column: "previous_path")
+        )
+    }
+
+    private static let recordStatement = PreparedStatement(
+        """
+        SELECT outcome::text AS outcome, instance_id, previous_path FROM dicom_gw.record_instance(
+            $1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11::date, $12::time, $13, $14, $15, $16, $17,
+            $18, $19, $20, $21, $22, $23, $24::inet, $25::uuid, $26)
+        """
+    )
+}

@@ -1,0 +1,16 @@
+/// One of the places an instance's file can be: the live tree, or an archive.
+public struct StorageArea: Sendable, Hashable, CustomStringConvertible {
+    /// The directory under the root holding `{study}/{series}/{sop}.dcm`.
+    public let directory: String
+
+    private init(_ directory: String) { self.directory = directory }
+
+    /// `storage/studies/`: received objects.
+    public static let studies = StorageArea("storage/studies")
+    /// `forwarded/`: objects archived after every destination received them.
+    public static let forwarded = StorageArea("forwarded")
+    /// `failed/`: objects whose delivery failed for good.
+    public static let failed = StorageArea("failed")
+
+    public var description: String { directory }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Configuration
+import Gateway
+
+/// Options every command that touches the database or the storage tree takes. They have
+/// no defaults here: the configuration layers (file, environment, defaults) supply them.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML configuration file (default: none; /etc/dicom-gw/dicom-gw.yaml when installed).")
+    var config: String?
+
+    @Option(name: .long, help: "PostgreSQL URL or conninfo (overrides database.url and DICOM_GW_DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(name: .long, help: "Storage root (overrides storage.root).")
+    var storageRoot: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    /// The option values, keyed like the configuration file.
+    var overrides: [String: ConfigValue] {
+        var values: [String: ConfigValue] = [:]
+        if let databaseURL { values["database.url"] = ConfigValue(.string(databaseURL), isSecret: true) }
+        if let storageRoot { values["storage.root"] = ConfigValue(.string(storageRoot), isSecret: false) }
+        if let logLevel { values["log.level"] = ConfigValue(.string(logLevel), isSecret: false) }
+        return values
+    }
+
+    /// Loads the configuration with these options on top, and bootstraps logging at its level.
+    func load(extra: [String: ConfigValue] = [:]) async throws -> GatewayConfiguration {
+        let configuration = try await GatewayConfiguration.load(
+            file: config,
+            overrides: overrides.merging(extra) { _, new in new }
+        )
+        LoggingBootstrap.bootstrap(level: configuration.logLevel)
+        return configuration
+    }
+}

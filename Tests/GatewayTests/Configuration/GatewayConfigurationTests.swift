@@ -1,0 +1,99 @@
+import Configuration
+import Foundation
+import Logging
+@testable import Gateway
+import Testing
+
+@Suite("Gateway configuration")
+struct GatewayConfigurationTests {
+    private func writeYAML(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("dicom-gw-config-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("defaults without file, environment or options")
+    func defaults() async throws {
+        let config = try await GatewayConfiguration.load(file: nil, environment: [:])
+        #expect(config == GatewayConfiguration())
+        #expect(config.dicom.port == 11112)
+        #expect(config.storage.root == "/var/lib/dicom-gw")
+        #expect(config.storage.duplicatePolicy == .keepFirst)
+        #expect(!config.tls.isEnabled)
+    }
+
+    @Test("options override the environment, which overrides the file")
+    func layering() async throws {
+        let file = try writeYAML(
+            """
+            database:
+              url: postgresql://file/db
+              max_connections: 3
+            dicom:
+              ae_title: FROM_FILE
+              port: 104
+              allowed_calling_ae_titles: [CT1, "MR1@10.0.0.5"]
+              dimse_timeout: 2.5
+            storage:
+              root: /srv/dicom
+              duplicate_policy: replace
+            log:
+              level: debug
+            """
+        )
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let config = try await GatewayConfiguration.load(
+            file: file,
+            overrides: ["dicom.port": 4242],
+            environment: ["DICOM_GW_DICOM_AE_TITLE": "FROM_ENV", "DICOM_GW_DATABASE_MAX_CONNECTIONS": "5"]
+        )
+        #expect(config.database.url == "postgresql://file/db")
+        #expect(config.database.maxConnections == 5)
+        #expect(config.dicom.aeTitle == "FROM_ENV")
+        #expect(config.dicom.port == 4242)
+        #expect(config.dicom.allowedCallingAETitles == ["CT1", "MR1@10.0.0.5"])
+        #expect(config.dicom.dimseTimeout == .milliseconds(2500))
+        #expect(config.storage.root == "/srv/dicom")
+        #expect(config.storage.duplicatePolicy == .replace)
+        #expect(config.logLevel == .debug)
+    }
+
+    @Test(
+        "invalid values name their key",
+        arguments: [
+            ("DICOM_GW_DICOM_PORT", "seventy", "dicom.port"),
+            ("DICOM_GW_DICOM_PORT", "70000", "dicom.port"),
+            ("DICOM_GW_DICOM_AE_TITLE", "MUCH_TOO_LONG_AE_TITLE", "dicom.ae_title"),
+            ("DICOM_GW_STORAGE_DUPLICATE_POLICY", "overwrite", "storage.duplicate_policy"),
+            ("DICOM_GW_LOG_LEVEL", "loud", "log.level"),
+            ("DICOM_GW_TLS_CERTIFICATE_FILE", "/etc/cert.pem", "tls"),
+        ]
+    )
+    func invalid(variable: String, value: String, key: String) async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await GatewayConfiguration.load(file: nil, environment: [variable: value])
+        }
+        #expect(error?.key == key)
+    }
+
+    @Test("a named file that does not exist is an error")
+    func missingFile() async throws {
+        await #expect(throws: ConfigurationError.self) {
+            try await GatewayConfiguration.load(file: "/nonexistent/dicom-gw.yaml", environment: [:])
+        }
+    }
+}
+
+@Suite("Example configuration file")
+struct ExampleConfigurationTests {
+    @Test("deploy/config/dicom-gw.yaml loads and states the defaults")
+    func exampleMatchesDefaults() async throws {
+        let root = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("deploy/config/dicom-gw.yaml").path
+        let config = try await GatewayConfiguration.load(file: path, environment: [:])
+        #expect(config == GatewayConfiguration())
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import NIOCore
+import Storage
+import Testing
+
+@Suite("Storage layout and incoming files")
+struct StorageLayoutTests {
+    private func temporaryRoot() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("dicom-gw-storage-\(UUID().uuidString)").path
+    }
+
+    private func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return (attributes[.posixPermissions] as? Int) ?? -1
+    }
+
+    @Test("prepare creates every directory with mode 0750")
+    func prepare() throws {
+        let root = temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = StorageLayout(root: root)
+        try layout.prepare()
+        try layout.prepare()  // idempotent
+        for directory in [""] + StorageLayout.directories {
+            let path = directory.isEmpty ? root : layout.absolute(directory)
+            #expect(try mode(path) == 0o750, "\(path)")
+        }
+    }
+
+    @Test(
+        "UIDs that could escape the root never become paths",
+        arguments: ["../../etc/passwd", "1.2/../x", "1.2.3/4", String(repeating: "1", count: 65), "1.2.a", "", "1..2", "1.02", ".1.2", "1.2.", "1.2\0", "1.2 "]
+    )
+    func hostileUIDs(uid: String) {
+        #expect(throws: StorageError.self) {
+            try StorageLayout.relativePath(of: InstanceUIDs(study: uid, series: "1.2", sop: "1.2.3"))
+        }
+        #expect(throws: StorageError.self) {
+            try StorageLayout.relativePath(of: InstanceUIDs(study: "1.2", series: uid, sop: "1.2.3"))
+        }
+        #expect(throws: StorageError.self) {
+            try StorageLayout.relativePath(of: InstanceUIDs(study: "1.2", series: "1.2.3", sop: uid))
+        }
+    }
+
+    @Test("valid UIDs give storage/studies/{study}/{series}/{sop}.dcm")
+    func relativePath() throws {
+        let uids = InstanceUIDs(study: "1.2.840.1", series: "1.2.840.1.2", sop: "1.2.840.1.2.3")
+        #expect(try StorageLayout.relativePath(of: uids) == "storage/studies/1.2.840.1/1.2.840.1.2/1.2.840.1.2.3.dcm")
+        #expect(try StorageLayout.relativePath(of: uids, in: .forwarded) == "forwarded/1.2.840.1/1.2.840.1.2/1.2.840.1.2.3.dcm")
+    }
+
+    @Test("an incoming file is written, fsynced and placed with mode 0640, leaving nothing in incoming/")
+    func placeFile() async throws {
+        let root = temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = StorageLayout(root: root)
+        try layout.prepare()
+        let io = BlockingIO()
+        let file = try await IncomingFile.create(in: layout, io: io)
+        try await file.write(ByteBuffer(bytes: Array("hello ".utf8)))
+        try await file.write(ByteBuffer(bytes: Array("world".utf8)))
+        try await file.finish()
+        let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
+        try await file.place(at: destination, replacing: false)
+        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
+        #expect(try mode(layout.absolute(destination)) == 0o640)
+        #expect(try mode(layout.absolute("storage/studies/1.2")) == 0o750)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+
+        // Placing without replacing over an existing file fails and keeps the original.
+        let second = try await IncomingFile.create(in: layout, io: io)
+        try await second.write(ByteBuffer(bytes: Array("other".utf8)))
+        try await second.finish()
+        await #expect(throws: StorageError.self) { try await second.place(at: destination, replacing: false) }
+        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
+        await second.discard()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+    }
+
+    @Test("start-up recovery removes partial files only")
+    func recovery() async throws {
+        let root = temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = StorageLayout(root: root)
+        try layout.prepare()
+        let io = BlockingIO()
+        let partial = try await IncomingFile.create(in: layout, io: io)
+        try await partial.write(ByteBuffer(bytes: [1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: layout.absolute("incoming/keep.txt"), contents: Data())
+        let removed = try await StartupRecovery.removePartialFiles(in: layout, io: io)
+        #expect(removed == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")) == ["keep.txt"])
+        await partial.discard()
+    }
+}
