@@ -85,25 +85,17 @@ enum QueueBench {
             configuration: .init(url: try options.string("url"), maxConnections: workers + 4), logger: logger)
         let queue = JobQueue(
             pool: pool, configuration: .init(notifyDebounce: .milliseconds(debounce)), logger: logger)
+        // Both ends record an instant per job id; latencies are joined at the end, so the
+        // handler never waits on the enqueuer's bookkeeping.
         let committed = Mutex<[Int64: ContinuousClock.Instant]>([:])
-        let latencies = Mutex<[Duration]>([])
+        let claimed = Mutex<[Int64: ContinuousClock.Instant]>([:])
         let worker = JobWorker(
             queue: queue,
             configuration: .init(queue: "latency", name: "latency", concurrency: workers, batchSize: 1),
             logger: logger
         ) { batch in
             let now = ContinuousClock.now
-            for job in batch.jobs {
-                // The enqueuer records the commit instant right after COMMIT returns; a
-                // claim can race ahead of that bookkeeping, so wait for it briefly.
-                var start: ContinuousClock.Instant?
-                for _ in 0..<100 {
-                    start = committed.withLock { $0.removeValue(forKey: job.id) }
-                    if start != nil { break }
-                    try? await Task.sleep(for: .milliseconds(1))
-                }
-                if let start { latencies.withLock { $0.append(max(.zero, now - start)) } }
-            }
+            claimed.withLock { for job in batch.jobs { $0[job.id] = now } }
             return [JobResult](repeating: .completed, count: batch.jobs.count)
         }
         let task = Task { try await worker.run() }
@@ -123,11 +115,17 @@ enum QueueBench {
             let wait = next - ContinuousClock.now
             if wait > .zero { try await Task.sleep(for: wait) }
         }
-        try await Task.sleep(for: .seconds(1))
+        let drainDeadline = ContinuousClock.now + .seconds(5)
+        while claimed.withLock({ $0.count }) < sent, ContinuousClock.now < drainDeadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         task.cancel()
         _ = try? await task.value
         await pool.shutdown()
-        let sorted = latencies.withLock { $0 }.sorted()
+        let ends = claimed.withLock { $0 }
+        let sorted = committed.withLock { starts in
+            starts.compactMap { id, start in ends[id].map { max(.zero, $0 - start) } }
+        }.sorted()
         func pct(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return .nan }
             return seconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) * 1000
