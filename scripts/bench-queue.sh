@@ -6,8 +6,9 @@
 #
 # Environment: BENCH_JOBS (200000), BENCH_SECONDS per pgbench run (5), BENCH_PIN_SECONDS
 # (120: how long the pinned-snapshot runs last; the target asks for 600), BENCH_CLIENTS
-# ("1 2 4 8 16"), BENCH_WORKERS ("1 4 16"), BENCH_DB_URL (default: a database
-# dicom_gw_queue_bench on a private cluster under .data/pg-bench started by dev-db.sh,
+# ("1 2 4 8 16"), BENCH_WORKERS ("1 4 16"),
+# BENCH_BIN (a queue-bench already built; default: swift build -c release), BENCH_DB_URL
+# (default: a database dicom_gw_queue_bench on a private cluster under .data/pg-bench started by dev-db.sh,
 # created and migrated here; stop it with DICOM_GW_DEV_DB_DIR=.data/pg-bench
 # scripts/dev-db.sh stop). BENCH_DURABLE=1: fsync on (cluster .data/pg-bench-durable).
 set -euo pipefail
@@ -57,9 +58,15 @@ completed() { sql -c "SELECT count(*) FROM dicom_gw.job_history WHERE outcome = 
 
 # A REPEATABLE READ transaction holding its snapshot (as pg_dump does) for $1 seconds.
 pin_snapshot() {
-    "$pgbin/psql" "$url" -Xq -c "BEGIN ISOLATION LEVEL REPEATABLE READ" \
-        -c "SELECT count(*) FROM dicom_gw.jobs" -c "SELECT pg_sleep($1)" -c "COMMIT" >/dev/null &
+    PGAPPNAME=queue-bench-pin "$pgbin/psql" "$url" -Xq -c "BEGIN ISOLATION LEVEL REPEATABLE READ" \
+        -c "SELECT count(*) FROM dicom_gw.jobs" -c "SELECT pg_sleep($1)" -c "COMMIT" >/dev/null 2>&1 &
     echo $!
+}
+
+# Ends the pin: the server does not notice a killed psql while its backend sleeps.
+unpin() {
+    sql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'queue-bench-pin'" >/dev/null
+    wait "$1" 2>/dev/null || true
 }
 
 # pgbench: batch × clients for $3 seconds (batch 1) or the whole fill (larger batches). jobs/s = pgbench's tps (without connection
@@ -101,20 +108,21 @@ pgbench_section() {
 }
 
 bench_bin() {
-    if [ ! -x .build/release/queue-bench ] || [ -z "${BENCH_NO_BUILD:-}" ]; then
-        swift build -c release --product queue-bench >&2
-    fi
+    if [ -n "${BENCH_BIN:-}" ]; then echo "$BENCH_BIN"; return; fi
+    swift build -c release --product queue-bench >&2
     echo .build/release/queue-bench
 }
 
 swift_section() {
     local bin; bin=$(bench_bin)
-    echo "== Swift JobQueue draining $jobs pre-enqueued no-op jobs =="
+    echo "== Swift JobQueue draining $jobs pre-enqueued no-op jobs (batch 1: the first 15 s) =="
     printf "%-8s%-9s%12s%12s%8s\n" "batch" "workers" "jobs/s" "ceiling" "ratio"
     for batch in 1 50; do
         for w in $workers_list; do
             reset_queue "$jobs"
-            r=$("$bin" drain --url "$url" --workers "$w" --batch "$batch" --jobs "$jobs" --quiet)
+            # One at a time drains slowly: measure 15 s of it rather than the whole fill.
+            r=$("$bin" drain --url "$url" --workers "$w" --batch "$batch" --jobs "$jobs" --quiet \
+                --max-seconds "$( [ "$batch" = 1 ] && echo 15 || echo 3600 )")
             echo "$r" > "$results/swift-b$batch-w$w"
             [ -f "$results/pgbench-b$batch-c$w" ] || {
                 reset_queue "$jobs"; run_pgbench "$batch" "$w" "$seconds" > "$results/pgbench-b$batch-c$w"; }
@@ -133,32 +141,38 @@ latency_section() {
     full=$(cat "$results/swift-b1-w4" 2>/dev/null || echo 2000)
     half=$(( full / 2 ))
     "$bin" latency --url "$url" --workers 4 --rate "$half" --seconds 15
+    sql -c "TRUNCATE dicom_gw.jobs, dicom_gw.job_history, dicom_gw.job_workers"
+    "$bin" latency --url "$url" --workers 4 --rate "$half" --seconds 15 --debounce-ms 100
+    sql -c "TRUNCATE dicom_gw.jobs, dicom_gw.job_history, dicom_gw.job_workers"
     "$bin" latency --url "$url" --workers 4 --rate 50 --seconds 10
 }
 
 pinned_section() {
-    local bin; bin=$(bench_bin)
-    echo "== pinned snapshot (REPEATABLE READ held ${pin_seconds}s) vs none, 4 workers, batch 50 =="
-    local pid free pinned
-    reset_queue "$jobs"
-    free=$("$bin" drain --url "$url" --workers 4 --batch 50 --jobs "$jobs" --quiet)
-    reset_queue "$jobs"
-    pid=$(pin_snapshot "$pin_seconds")
+    local bin pid; bin=$(bench_bin)
+    echo "== sustained enqueue+drain ${pin_seconds}s, 4 workers, batch 50: no snapshot, then a REPEATABLE READ snapshot held throughout =="
+    sql -c "TRUNCATE dicom_gw.jobs, dicom_gw.job_history, dicom_gw.job_workers" -c "VACUUM dicom_gw.jobs"
+    echo "unpinned:"
+    "$bin" sustain --url "$url" --workers 4 --batch 50 --seconds "$pin_seconds" | tee "$results/free"
+    sql -c "TRUNCATE dicom_gw.jobs, dicom_gw.job_history, dicom_gw.job_workers" -c "VACUUM dicom_gw.jobs"
+    pid=$(pin_snapshot $(( pin_seconds + 30 )))
     sleep 1
-    pinned=$("$bin" drain --url "$url" --workers 4 --batch 50 --jobs "$jobs" --quiet \
-             --max-seconds "$pin_seconds")
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-    printf "swift    unpinned %8s jobs/s   pinned %8s jobs/s   ratio %s\n" "$free" "$pinned" \
-        "$(awk -v a="$pinned" -v b="$free" 'BEGIN { printf "%.2f", a / b }')"
+    echo "pinned:"
+    "$bin" sustain --url "$url" --workers 4 --batch 50 --seconds "$pin_seconds" | tee "$results/pinned"
+    unpin "$pid"
+    awk '/^overall/ { o[FILENAME] = $2; l[FILENAME] = $6 }
+         END { f = ARGV[1]; p = ARGV[2]
+               printf "pinned/unpinned: overall %.2f, last window %.2f\n", o[p] / o[f], l[p] / l[f] }' \
+        "$results/free" "$results/pinned"
+    echo "pgbench (no claim hint), 4 clients, batch 50, same ${seconds}s run without and with a pin:"
     reset_queue "$jobs"
     free=$(run_pgbench 50 4 "$seconds")
     reset_queue "$jobs"
-    pid=$(pin_snapshot "$pin_seconds")
+    pid=$(pin_snapshot 600)
     sleep 1
-    pinned=$(run_pgbench 50 4 "$(( pin_seconds < 60 ? pin_seconds : 60 ))")
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-    printf "pgbench  unpinned %8s jobs/s   pinned %8s jobs/s   ratio %s  (no claim hint)\n" \
-        "$free" "$pinned" "$(awk -v a="$pinned" -v b="$free" 'BEGIN { printf "%.2f", a / b }')"
+    pinned=$(run_pgbench 50 4 "$seconds")
+    unpin "$pid"
+    printf "pgbench  unpinned %8s jobs/s   pinned %8s jobs/s   ratio %s\n" "$free" "$pinned" \
+        "$(awk -v a="$pinned" -v b="$free" 'BEGIN { printf "%.2f", a / b }')"
 }
 
 echo "PostgreSQL: $(sql -c "SHOW server_version"), fsync=$(sql -c "SHOW fsync"), synchronous_commit=$(sql -c "SHOW synchronous_commit"), $(nproc) cores"

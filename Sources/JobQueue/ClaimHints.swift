@@ -23,9 +23,13 @@ struct ClaimHints: Sendable {
 
     /// Remembers the last of `jobs` per lane.
     mutating func record(_ jobs: [ClaimedJob]) {
-        for job in jobs {
-            if let old = keys[job.lane], job.sortKey <= old { continue }
-            keys[job.lane] = job.sortKey
+        recordKeys(jobs.map { ($0.lane, $0.sortKey) })
+    }
+
+    mutating func recordKeys(_ entries: [(lane: String, key: Key)]) {
+        for (lane, key) in entries {
+            if let old = keys[lane], key <= old { continue }
+            keys[lane] = key
         }
     }
 

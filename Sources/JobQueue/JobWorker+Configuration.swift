@@ -14,8 +14,8 @@ extension JobWorker {
         public var leaseDuration: Duration
         /// How often the worker's row is refreshed. Keep it well under the rescuer's silence.
         public var heartbeatInterval: Duration
-        /// Idle claim loops look anyway about this often (±50 % jitter) in case a notification
-        /// was missed.
+        /// An idle worker looks anyway about this often (±50 % jitter) in case a notification
+        /// was missed; one claim loop polls, the others wait to be woken.
         public var pollInterval: Duration
         /// Claims seek past their last position per lane (see ``ClaimHints``); this often they
         /// sweep from the start instead.

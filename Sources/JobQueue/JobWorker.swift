@@ -60,8 +60,8 @@ public final class JobWorker: Sendable {
         let listener: Task<Void, Never>? = configuration.listen ? Task { await self.listenLoop(wake) } : nil
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<configuration.concurrency {
-                    group.addTask { await self.claimLoop(wake) }
+                for index in 0..<configuration.concurrency {
+                    group.addTask { await self.claimLoop(index, wake) }
                 }
             }
         } onCancel: {
@@ -161,7 +161,10 @@ public final class JobWorker: Sendable {
 
     // MARK: Claim loop
 
-    private func claimLoop(_ wake: WakeSignal) async {
+    /// One claim loop. Only loop 0 polls when idle (about one query per poll interval per
+    /// process); the others sleep until a notification, or until a sibling that found a
+    /// full batch wakes them, with a long poll as a safety net.
+    private func claimLoop(_ index: Int, _ wake: WakeSignal) async {
         var hints = ClaimHints()
         var lastSweep = ContinuousClock.now
         var errorDelay = Duration.milliseconds(100)
@@ -196,9 +199,10 @@ public final class JobWorker: Sendable {
                     hints.reset()
                     continue
                 }
-                await wake.wait(after: generation, timeout: jitteredPoll())
+                await wake.wait(after: generation, timeout: index == 0 ? jitteredPoll() : configuration.pollInterval * 30)
                 continue
             }
+            if jobs.count == configuration.batchSize { wake.signal() }
             hints.record(jobs)
             counters.withLock { $0.claims += 1 }
             // Unstructured: a stop must not cancel the handler or the report.

@@ -1,0 +1,77 @@
+import Foundation
+import JobQueue
+import Logging
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite("JobQueue across a server restart", .requiresDatabase)
+struct RestartTests {
+    @Test("pg restart during a run: workers reconnect and finish every job exactly once")
+    func restartDuringRun() async throws {
+        let cluster = try PrivateCluster.make()
+        do {
+            try await cluster.ctl("start")
+            let url = try await cluster.url()
+            let pool = PostgresPool(
+                configuration: .init(url: url, maxConnections: 8, acquireTimeout: .seconds(30)),
+                logger: TestDatabase.logger)
+            try await MigrationRunner(pool: pool, directory: QueueFixture.migrations, schema: "dicom_gw").migrate()
+            let queue = JobQueue(pool: pool, logger: TestDatabase.logger)
+            try await queue.enqueue(.noop(3000), into: "q")
+            let workers = (0..<2).map { _ in
+                JobWorker(
+                    queue: queue,
+                    configuration: .init(queue: "q", concurrency: 3, batchSize: 10, pollInterval: .milliseconds(200)),
+                    logger: TestDatabase.logger
+                ) { batch in
+                    try? await Task.sleep(for: .milliseconds(5))
+                    return batch.jobs.map { _ in .completed }
+                }
+            }
+            let rescuer = JobRescuer(
+                queue: queue, configuration: .init(silence: .seconds(10), interval: .seconds(1)),
+                logger: TestDatabase.logger)
+            let tasks = workers.map { w in Task { try await w.run() } }
+            let rescuing = Task { try await rescuer.run() }
+            let start = ContinuousClock.now
+            while workers.map(\.stats.completed).reduce(0, +) < 500, ContinuousClock.now - start < .seconds(30) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let before = workers.map(\.stats.completed).reduce(0, +)
+            try await cluster.ctl("stop")
+            try await Task.sleep(for: .milliseconds(500))
+            try await cluster.ctl("start")
+            let done = try await eventually(timeout: .seconds(60)) {
+                workers.map(\.stats.completed).reduce(0, +) + workers.map(\.stats.stale).reduce(0, +) >= 3000
+            }
+            for t in tasks { t.cancel() }
+            for t in tasks { try await t.value }
+            rescuing.cancel()
+            try await rescuing.value
+            let completed = try await pool.query("""
+                SELECT count(*)::bigint, count(DISTINCT id)::bigint FROM dicom_gw.job_history WHERE outcome = 'completed'
+                """)
+            let left = try await pool.query("SELECT count(*)::bigint FROM dicom_gw.jobs")
+            await pool.shutdown()
+            #expect(before >= 500 && before < 3000, "the restart should land mid-run (\(before) done before)")
+            #expect(done)
+            #expect(try completed[0].decode(Int64.self, at: 0) == 3000)
+            #expect(try completed[0].decode(Int64.self, at: 1) == 3000)
+            #expect(try left[0].decode(Int64.self, at: 0) == 0)
+        } catch {
+            await cluster.destroy()
+            throw error
+        }
+        await cluster.destroy()
+    }
+
+    private func eventually(timeout: Duration, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+}
