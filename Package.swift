@@ -114,6 +114,7 @@ let package = Package(
                 "DICOMNetwork",
                 "PostgresClient",
                 "Storage",
+                "JobQueue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
