@@ -11,6 +11,11 @@ struct DicomGW: AsyncParsableCommand {
             EchoCommand.self,
             SendCommand.self,
             DumpCommand.self,
+            DestinationCommand.self,
+            RouteCommand.self,
+            JobsCommand.self,
+            ReplayCommand.self,
+            WorkerCommand.self,
         ]
     )
 }
