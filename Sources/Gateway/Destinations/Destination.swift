@@ -1,4 +1,5 @@
-import DICOMNetwork
+public import DICOMNetwork
+import Foundation
 
 /// A remote DICOM node the gateway forwards to (one row of `dicom_gw.destinations`).
 public struct Destination: Sendable, Hashable {

@@ -1,4 +1,5 @@
 public import DICOM
+import Foundation
 public import Storage
 
 /// What routes look at in one object: the association's AE titles and its attributes.
