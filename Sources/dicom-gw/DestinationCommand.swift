@@ -64,8 +64,9 @@ struct DestinationCommand: AsyncParsableCommand {
             }
             var d = Destination(name: name, aeTitle: ae, host: host, port: port)
             settings.apply(to: &d)
+            let destination = d
             let saved = try await options.withPool { pool in
-                try await DestinationStore(pool: pool).save(d, actor: .user(CLIUser.name))
+                try await DestinationStore(pool: pool).save(destination, actor: .user(CLIUser.name))
             }
             print("added destination \(saved.name) (id \(saved.id))")
         }

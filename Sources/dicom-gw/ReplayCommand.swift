@@ -25,9 +25,10 @@ struct ReplayCommand: AsyncParsableCommand {
             guard let date = ISO8601DateFormatter().date(from: since) else { throw ValidationError("--since '\(since)' is not ISO 8601") }
             sinceDate = date
         }
+        let sinceValue = sinceDate
         let items = try await options.withPool { pool in
             try await ForwardOperations(queue: JobQueue(pool: pool, logger: Logger(label: "dicom-gw.replay"))).replay(
-                study: study, destination: destination, since: sinceDate, to: to, dryRun: dryRun, actor: .user(CLIUser.name))
+                study: study, destination: destination, since: sinceValue, to: to, dryRun: dryRun, actor: .user(CLIUser.name))
         }
         for item in items {
             let job = item.jobID.map { "job \($0)" } ?? (dryRun ? "would send" : "already queued")

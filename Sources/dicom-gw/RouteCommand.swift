@@ -39,7 +39,8 @@ struct RouteCommand: AsyncParsableCommand {
             route.stableSeconds = parsed == .studyStable ? stableSeconds : 0
             route.archivePolicy = archive
             route.priority = priority
-            try await options.withPool { try await RouteStore(pool: $0).save(route, actor: .user(CLIUser.name)) }
+            let finished = route
+            try await options.withPool { try await RouteStore(pool: $0).save(finished, actor: .user(CLIUser.name)) }
             print("added route \(name)")
         }
     }

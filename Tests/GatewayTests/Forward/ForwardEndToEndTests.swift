@@ -3,6 +3,7 @@ import Gateway
 import JobQueue
 import Logging
 import PostgresClient
+import Storage
 import Testing
 import TestSupport
 
