@@ -56,23 +56,25 @@ final class ForwardHarness: @unchecked Sendable {
                 let server = DICOMServer(configuration: configuration.dicomServerConfiguration, handler: receiver, logger: harness.logger)
                 let service = ForwardService(pool: pool, layout: harness.layout, settings: forward, workers: workers,
                                              name: "test", logger: harness.logger)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await server.run() }
-                    if workers > 0 { group.addTask { try await service.run() } }
-                    var port: Int?
-                    for _ in 0..<200 where port == nil {
-                        port = try? await server.listeningPorts().plain
-                        if port == nil { try await Task.sleep(for: .milliseconds(20)) }
-                    }
-                    guard let port else { throw CocoaError(.fileReadUnknown) }
-                    harness.port = port
-                    do {
-                        try await body(harness)
-                    } catch {
-                        group.cancelAll()
-                        throw error
-                    }
-                    group.cancelAll()
+                let serverTask = Task { try await server.run() }
+                let serviceTask: Task<Void, any Error>? = workers > 0 ? Task { try await service.run() } : nil
+                defer {
+                    serverTask.cancel()
+                    serviceTask?.cancel()
+                }
+                var port: Int?
+                for _ in 0..<200 where port == nil {
+                    port = try? await server.listeningPorts().plain
+                    if port == nil { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                guard let port else { throw CocoaError(.fileReadUnknown) }
+                harness.port = port
+                try await body(harness)
+                serverTask.cancel()
+                serviceTask?.cancel()
+                // Bounded: a stop that lingers must not hang the suite.
+                for _ in 0..<50 {
+                    try await Task.sleep(for: .milliseconds(100))
                 }
             }
         }
