@@ -54,7 +54,10 @@ final class ForwardHarness: @unchecked Sendable {
                     configuration: .init(), layout: harness.layout, pool: pool,
                     hooks: ForwardHooks(queue: JobQueue(pool: pool, logger: harness.logger)), logger: harness.logger)
                 let server = DICOMServer(configuration: configuration.dicomServerConfiguration, handler: receiver, logger: harness.logger)
-                let service = ForwardService(pool: pool, layout: harness.layout, settings: forward, workers: workers,
+                // The workers get a pool of their own, never awaited at shutdown: a stop that
+                // lingers must not hang the suite (the database is dropped WITH (FORCE)).
+                let workerPool = PostgresPool(configuration: .init(url: database.url, maxConnections: 8), logger: harness.logger)
+                let service = ForwardService(pool: workerPool, layout: harness.layout, settings: forward, workers: workers,
                                              name: "test", logger: harness.logger)
                 let serverTask = Task { try await server.run() }
                 let serviceTask: Task<Void, any Error>? = workers > 0 ? Task { try await service.run() } : nil
