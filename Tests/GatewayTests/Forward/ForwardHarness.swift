@@ -64,6 +64,11 @@ final class ForwardHarness: @unchecked Sendable {
                 defer {
                     serverTask.cancel()
                     serviceTask?.cancel()
+                    // Closed once the workers stopped, never awaited here.
+                    Task.detached {
+                        _ = await serviceTask?.result
+                        await workerPool.shutdown()
+                    }
                 }
                 var port: Int?
                 for _ in 0..<200 where port == nil {
@@ -76,7 +81,7 @@ final class ForwardHarness: @unchecked Sendable {
                 serverTask.cancel()
                 serviceTask?.cancel()
                 // Bounded: a stop that lingers must not hang the suite.
-                for _ in 0..<50 {
+                for _ in 0..<10 {
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }
@@ -192,8 +197,9 @@ final class StoreSCP: @unchecked Sendable {
     }
 
     func stop() {
+        // storescp does not always stop on SIGTERM mid-association; waiting for it would hang.
         if let process, process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         process = nil
