@@ -13,6 +13,11 @@ struct DicomGW: AsyncParsableCommand {
             DumpCommand.self,
             UserCommand.self,
             AuditCommand.self,
+            DestinationCommand.self,
+            RouteCommand.self,
+            JobsCommand.self,
+            ReplayCommand.self,
+            WorkerCommand.self,
         ]
     )
 }

@@ -93,6 +93,17 @@ extension GatewayConfiguration {
 
         workers.count = try values.int("workers.count", in: 0...256) ?? workers.count
 
+        // Forwarding (Sources/Gateway/Forward).
+        forward.settings.callingAETitle = try values.aeTitle("forward.calling_ae_title") ?? dicom.aeTitle
+        forward.settings.batchSize = try values.int("forward.batch_size", in: 1...1000) ?? forward.settings.batchSize
+        forward.settings.rescueSilence = try values.seconds("forward.rescue_silence") ?? forward.settings.rescueSilence
+        forward.settings.rescueInterval = try values.seconds("forward.rescue_interval") ?? forward.settings.rescueInterval
+        forward.settings.connectTimeout = try values.seconds("forward.connect_timeout") ?? forward.settings.connectTimeout
+        forward.settings.networkTimeout = try values.seconds("forward.network_timeout") ?? forward.settings.networkTimeout
+        forward.settings.pollInterval = try values.seconds("forward.poll_interval") ?? forward.settings.pollInterval
+        forward.destinations = values.strings("forward.destinations") ?? forward.destinations
+        forward.routes = values.strings("forward.routes") ?? forward.routes
+
         if let level = values.string("log.level") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(key: "log.level", message: "'\(level)' is not a log level (trace, debug, info, notice, warning, error, critical)")

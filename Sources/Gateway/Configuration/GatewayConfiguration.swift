@@ -102,6 +102,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var tls = TLS()
     public var admin = Admin()
     public var workers = Workers()
+    /// Forwarding: worker behaviour and destinations/routes declared in the file.
+    public var forward = ForwardConfiguration()
     /// The least severe level logged.
     public var logLevel: Logger.Level = .info
 

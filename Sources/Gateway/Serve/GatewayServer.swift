@@ -1,4 +1,5 @@
 import DICOM
+import JobQueue
 import NIOPosix
 public import DICOMNetwork
 #if canImport(Glibc)
@@ -46,6 +47,7 @@ public final class GatewayServer: Sendable {
             layout: layout,
             pool: pool,
             io: io,
+            hooks: ForwardHooks(queue: JobQueue(pool: pool, logger: logger)),
             logger: logger
         )
         self.dicomServer = DICOMServer(
@@ -72,11 +74,13 @@ public final class GatewayServer: Sendable {
             logger.notice("removed partial files left in incoming/ by an interrupted receive", metadata: ["storage.count": "\(removed)"])
         }
         await checkSchema()
+        await prepareForwarding()
 
         // Services shut down in reverse order: the listeners drain before the pool closes.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: PoolService(pool: pool)),
+                .init(service: forwardService),
                 .init(service: DICOMListenerService(server: dicomServer)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -85,6 +89,26 @@ public final class GatewayServer: Sendable {
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+    }
+
+    // MARK: Forwarding (Sources/Gateway/Forward)
+
+    /// In-process forward workers (``GatewayConfiguration/Workers/count``, 0 allowed), the
+    /// rescuer and the archive sweep.
+    private var forwardService: ForwardService {
+        ForwardService(
+            pool: pool, layout: layout, settings: configuration.forward.settings, workers: configuration.workers.count,
+            name: "serve", logger: logger)
+    }
+
+    private func prepareForwarding() async {
+        do {
+            try await ForwardSetup.prepare(
+                pool: pool, destinations: try configuration.forward.parsedDestinations(),
+                routes: try configuration.forward.parsedRoutes(), logger: logger)
+        } catch {
+            logger.error("forwarding set-up failed: \(error)")
+        }
     }
 
     private func checkSchema() async {

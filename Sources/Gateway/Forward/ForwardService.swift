@@ -1,0 +1,63 @@
+public import JobQueue
+public import Logging
+public import PostgresClient
+public import ServiceLifecycle
+public import Storage
+
+/// The forward side of a process as one `Service`: `workers` claim loops sending batches
+/// (none when 0), the rescuer returning jobs of dead workers, and a sweep applying the
+/// archive policy to objects settled by operator actions or interrupted workers.
+public struct ForwardService: Service {
+    let pool: PostgresPool
+    let layout: StorageLayout
+    let settings: ForwardSettings
+    let workers: Int
+    let name: String
+    let logger: Logger
+
+    /// A service; nothing runs before ``run()``.
+    public init(pool: PostgresPool, layout: StorageLayout, settings: ForwardSettings, workers: Int, name: String, logger: Logger) {
+        self.pool = pool
+        self.layout = layout
+        self.settings = settings
+        self.workers = workers
+        self.name = name
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown; batches in hand finish and are reported.
+    public func run() async throws {
+        let queue = JobQueue(pool: pool, logger: logger)
+        let handler = ForwardHandler(pool: pool, layout: layout, settings: settings, logger: logger)
+        let worker = JobWorker(
+            queue: queue,
+            configuration: .init(
+                queue: ForwardHooks.queueName, name: name, concurrency: max(1, workers), batchSize: settings.batchSize,
+                leaseDuration: settings.leaseDuration, pollInterval: settings.pollInterval),
+            logger: logger,
+            handler: { batch in await handler.handle(batch) })
+        let rescuer = JobRescuer(
+            queue: queue, configuration: .init(silence: settings.rescueSilence, interval: settings.rescueInterval), logger: logger)
+        let archiver = Archiver(pool: pool, layout: layout, logger: logger)
+        let workerCount = workers
+        let interval = settings.rescueInterval
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    if workerCount > 0 {
+                        group.addTask { try await worker.run() }
+                    }
+                    group.addTask { try await rescuer.run() }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: interval)
+                            do { try await archiver.sweep() } catch { logger.debug("archive sweep failed: \(error)") }
+                        }
+                    }
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// How forward workers behave in one process (`forward.*` in the configuration).
+public struct ForwardSettings: Sendable, Equatable {
+    /// Our AE title towards destinations that do not name their own calling AE title.
+    public var callingAETitle = "DICOM_GW"
+    /// Most jobs per claim; a destination's `max_objects_per_association` may lower it.
+    public var batchSize = 100
+    /// Each attempt's deadline (extended while objects are moving).
+    public var leaseDuration: Duration = .seconds(120)
+    /// Idle claim loops poll this often (wake-ups arrive by NOTIFY meanwhile).
+    public var pollInterval: Duration = .seconds(1)
+    /// A worker process unheard for this long is presumed dead; its jobs are rescued.
+    public var rescueSilence: Duration = .seconds(15)
+    /// Time between rescue passes.
+    public var rescueInterval: Duration = .seconds(5)
+    /// TCP connect timeout towards destinations.
+    public var connectTimeout: Duration = .seconds(10)
+    /// ACSE and DIMSE timeout towards destinations.
+    public var networkTimeout: Duration = .seconds(30)
+    /// A claim that finds every association slot of its destination taken waits this long.
+    public var slotWait: Duration = .milliseconds(100)
+
+    /// Defaults.
+    public init() {}
+}

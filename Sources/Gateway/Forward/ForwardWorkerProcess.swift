@@ -1,0 +1,37 @@
+public import Logging
+import PostgresClient
+import ServiceLifecycle
+import Storage
+import UnixSignals
+
+/// `dicom-gw worker`: forward workers only, with their own pool, until SIGTERM or SIGINT.
+public struct ForwardWorkerProcess: Sendable {
+    let configuration: GatewayConfiguration
+    let logger: Logger
+
+    /// A worker process; nothing starts before ``run()``.
+    public init(configuration: GatewayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs `workers.count` claim loops (at least one) until a signal stops them gracefully.
+    /// - Throws: what the service group throws.
+    public func run() async throws {
+        let pool = PostgresPool(
+            configuration: .init(
+                url: configuration.database.url, maxConnections: configuration.database.maxConnections,
+                connectTimeout: configuration.database.connectTimeout, acquireTimeout: configuration.database.connectTimeout,
+                applicationName: "dicom-gw worker"),
+            logger: logger)
+        let layout = StorageLayout(root: configuration.storage.root)
+        let service = ForwardService(
+            pool: pool, layout: layout, settings: configuration.forward.settings,
+            workers: max(1, configuration.workers.count), name: "worker", logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: PoolService(pool: pool)), .init(service: service)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

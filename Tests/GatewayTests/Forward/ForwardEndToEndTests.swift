@@ -1,0 +1,186 @@
+import Foundation
+import Gateway
+import JobQueue
+import Logging
+import PostgresClient
+import Storage
+import Testing
+import TestSupport
+
+/// storescu → gateway → storescp, with a real PostgreSQL and DCMTK on both sides.
+@Suite("Forwarding end to end", .requiresDatabase, .serialized)
+struct ForwardEndToEndTests {
+    @Test("every object reaches both destinations with its data set byte-identical")
+    func twoDestinationsByteIdentical() async throws {
+        try await ForwardHarness.run { gw in
+            let a = try StoreSCP(directory: gw.root.appendingPathComponent("peer-a"))
+            let b = try StoreSCP(directory: gw.root.appendingPathComponent("peer-b"))
+            try await a.start()
+            try await b.start()
+            try await gw.addDestination("a", port: a.port)
+            try await gw.addDestination("b", port: b.port)
+            try await gw.addRoute("all", to: ["a", "b"]) { $0.archivePolicy = "archive" }
+            let (_, files) = try gw.makeStudy(count: 5)
+            try gw.send(files)
+            let done = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'") == 10
+            }
+            #expect(done)
+            #expect(a.files.count == 5)
+            #expect(b.files.count == 5)
+            let sent = Set(try await files.asyncMap { try await ForwardHarness.dataSet(of: $0) })
+            for peer in [a, b] {
+                let received = Set(try await peer.files.asyncMap { try await ForwardHarness.dataSet(of: $0) })
+                #expect(received == sent)
+            }
+            // Archive policy: every file moved to forwarded/, and the rows say so.
+            let archived = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.instances WHERE storage_state = 'forwarded' AND file_path LIKE 'forwarded/%'") == 5
+            }
+            #expect(archived)
+            let paths = try await gw.pool.query("SELECT file_path FROM dicom_gw.instances").map { try $0.decode(String.self, column: "file_path") }
+            for path in paths { #expect(FileManager.default.fileExists(atPath: gw.layout.absolute(path))) }
+        }
+    }
+
+    @Test("a destination down for a while: jobs wait, then all arrive without exhausting attempts")
+    func destinationDownThenUp() async throws {
+        try await ForwardHarness.run { gw in
+            let peer = try StoreSCP(directory: gw.root.appendingPathComponent("peer"))
+            try await gw.addDestination("late", port: peer.port) {
+                $0.breakerThreshold = 1
+                $0.maxAttempts = 3
+            }
+            try await gw.addRoute("all", to: ["late"])
+            let (_, files) = try gw.makeStudy(count: 4)
+            try gw.send(files)
+            // Several connection failures pass (breaker pauses of 1 s) before the peer starts.
+            let failedOnce = try await gw.eventually {
+                try await gw.count("SELECT connection_failures FROM dicom_gw.destinations WHERE name = 'late'") >= 2
+            }
+            #expect(failedOnce)
+            try await peer.start()
+            let done = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'") == 4
+            }
+            #expect(done)
+            #expect(peer.files.count == 4)
+            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.job_dead_letters") == 0)
+        }
+    }
+
+    @Test("a refusing destination dead-letters with the reason, the file goes to failed/, jobs retry re-sends")
+    func refusingDestination() async throws {
+        try await ForwardHarness.run { gw in
+            let peer = try StoreSCP(directory: gw.root.appendingPathComponent("peer"))
+            try await peer.start(extra: ["--refuse"])
+            try await gw.addDestination("refuser", port: peer.port)
+            try await gw.addRoute("all", to: ["refuser"]) { $0.archivePolicy = "archive" }
+            let (_, files) = try gw.makeStudy(count: 2)
+            try gw.send(files)
+            let dead = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'failed' AND last_error LIKE '%rejected%'") == 2
+            }
+            #expect(dead)
+            let inFailed = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.instances WHERE storage_state = 'failed' AND file_path LIKE 'failed/%'") == 2
+            }
+            #expect(inFailed)
+            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.audit_events WHERE action = 'forward.dead_letter'") == 2)
+
+            // The fix: the peer accepts again; an operator retries the dead letters.
+            peer.stop()
+            try await peer.start()
+            let ops = ForwardOperations(queue: JobQueue(pool: gw.pool, logger: gw.logger))
+            let retried = try await ops.retry(try await ops.deadLetters(destination: "refuser"), actor: .user("test"))
+            #expect(retried.count == 2)
+            let delivered = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'") == 2
+            }
+            #expect(delivered)
+            #expect(peer.files.count == 2)
+            // Settled again: delivered, so archived to forwarded/.
+            let archived = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.instances WHERE storage_state = 'forwarded' AND file_path LIKE 'forwarded/%'") == 2
+            }
+            #expect(archived)
+        }
+    }
+
+    @Test("a SOP class the destination does not accept is dead-lettered per object")
+    func unsupportedSOPClass() async throws {
+        try await ForwardHarness.run { gw in
+            let peer = try StoreSCP(directory: gw.root.appendingPathComponent("peer"))
+            // Only the storage SOP classes of a config-less storescp minus none: restrict by
+            // proposing an AE that accepts only Verification.
+            try await peer.start(extra: ["-xf", Self.verificationOnlyConfig(in: gw.root).path, "Default"])
+            try await gw.addDestination("picky", port: peer.port)
+            try await gw.addRoute("all", to: ["picky"])
+            let (_, files) = try gw.makeStudy(count: 1)
+            try gw.send(files)
+            let dead = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'failed' AND last_error LIKE '%does not accept%'") == 1
+            }
+            #expect(dead)
+        }
+    }
+
+    static func verificationOnlyConfig(in root: URL) throws -> URL {
+        let url = root.appendingPathComponent("storescp.cfg")
+        try """
+            [[TransferSyntaxes]]
+            [Uncompressed]
+            TransferSyntax1 = LittleEndianExplicit
+            TransferSyntax2 = LittleEndianImplicit
+            [[PresentationContexts]]
+            [Verification]
+            PresentationContext1 = VerificationSOPClass\\Uncompressed
+            [[Profiles]]
+            [Default]
+            PresentationContexts = Verification
+            """.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test("study-stable sends the study on one association after the quiet period, a late object as a delta")
+    func studyStable() async throws {
+        try await ForwardHarness.run { gw in
+            let peer = try StoreSCP(directory: gw.root.appendingPathComponent("peer"))
+            try await peer.start()
+            try await gw.addDestination("pacs", port: peer.port)
+            try await gw.addRoute("stable", to: ["pacs"]) {
+                $0.mode = .studyStable
+                $0.stableSeconds = 2
+            }
+            let (study, files) = try gw.makeStudy(count: 3)
+            try gw.send(Array(files.prefix(2)))
+            try await Task.sleep(for: .seconds(1))
+            try gw.send([files[2]])  // extends the quiet period of the two waiting jobs
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(peer.files.isEmpty, "nothing may leave before the study is quiet")
+            let done = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'") == 3
+            }
+            #expect(done)
+            // One claim (one association): the three attempts started together.
+            #expect(try await gw.count("SELECT count(DISTINCT started_at) FROM dicom_gw.job_history WHERE outcome = 'completed'") == 1)
+
+            let (_, late) = try gw.makeStudy(count: 1, study: study)
+            try gw.send(late)
+            let delta = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'") == 4
+            }
+            #expect(delta)
+            #expect(peer.files.count == 4, "the late object alone, not the whole study again")
+            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.job_history") == 4)
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
+}
