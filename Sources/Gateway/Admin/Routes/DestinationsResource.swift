@@ -202,7 +202,7 @@ struct DestinationsResource: AdminResource {
             }
         }
 
-        DestinationEcho(
+        DestinationEchoRoute(
             pool: pool, auditLog: services.auditLog, defaultCallingAETitle: services.callingAETitle, logger: services.logger
         ).register(on: routes)
 

@@ -6,7 +6,7 @@ import PostgresClient
 
 /// `POST /api/v1/destinations/{id}/echo`: a C-ECHO to the destination with its own AE titles
 /// and TLS settings, answered as a test result (a failed echo is a 200 with `success: false`).
-struct DestinationEcho: Sendable {
+struct DestinationEchoRoute: Sendable {
     struct Result: ResponseEncodable {
         let success: Bool
         let status: String?
