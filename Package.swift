@@ -81,6 +81,7 @@ let package = Package(
                 "PostgresClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -149,8 +150,10 @@ let package = Package(
             name: "StorageTests",
             dependencies: [
                 "Storage",
+                "DICOM",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

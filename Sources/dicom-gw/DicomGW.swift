@@ -7,7 +7,7 @@ struct DicomGW: AsyncParsableCommand {
         abstract: "DICOM store-and-forward gateway.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self,
-            EchoCommand.self, SendCommand.self, DumpCommand.self,
+            EchoCommand.self, SendCommand.self, DumpCommand.self, StorageCommand.self,
         ]
     )
 }

@@ -1,4 +1,5 @@
 import DICOM
+import Foundation
 public import DICOMNetwork
 #if canImport(Glibc)
 import Glibc
@@ -63,12 +64,16 @@ public final class GatewayServer: Sendable {
             logger.notice("removed partial files left in incoming/ by an interrupted receive", metadata: ["storage.count": "\(removed)"])
         }
         await checkSchema()
+        // Files older than this start are candidates for orphan recovery; newer ones belong
+        // to this run's receivers.
+        let recovery = OrphanRecoveryService(layout: layout, io: io, pool: pool, startedAt: Date(), logger: logger)
 
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: PoolService(pool: pool)),
                     .init(service: DICOMListenerService(server: dicomServer)),
+                    .init(service: recovery, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
