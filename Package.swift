@@ -162,8 +162,14 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "TestSupport",
+                "DICOM",
+                "DICOMNetwork",
+                "PostgresClient",
+                "Storage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

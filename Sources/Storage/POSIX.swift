@@ -158,6 +158,11 @@ enum POSIX {
         _ = unlink(source)
     }
 
+    /// Adds a hard link `destination` to `source`.
+    static func link(_ source: String, to destination: String) throws(StorageError) {
+        guard Glibc.link(source, destination) == 0 else { throw error("link", destination) }
+    }
+
     /// Renames atomically, replacing `destination` if it exists.
     static func moveReplacing(_ source: String, to destination: String) throws(StorageError) {
         guard rename(source, destination) == 0 else { throw error("rename", destination) }

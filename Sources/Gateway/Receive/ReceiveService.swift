@@ -249,13 +249,23 @@ public struct ReceiveService: StoreHandler {
         }
         let policy = configuration.duplicatePolicy.description
         let hooks = self.hooks
+        let layout = self.layout
+        let io = self.io
         var placed = false
+        // A replaced file is kept aside (a hard link in incoming/) until the commit, so a
+        // failed commit can put the acknowledged version back instead of losing it.
+        var displaced: String?
         do {
             let outcome = try await pool.withTransaction { connection -> RecordOutcome in
                 let outcome = try await InstanceStore.record(record, policy: policy, on: connection)
                 guard outcome.placesFile else { return outcome }
                 try await hooks?.instanceRecorded(record, outcome: outcome, on: connection)
                 do {
+                    if outcome.kind == .replaced {
+                        displaced = try await io.run { () throws(StorageError) in
+                            try StorageFiles.keepAside(record.filePath, in: layout)
+                        }
+                    }
                     try await file.place(at: record.filePath, replacing: true)
                 } catch {
                     throw ReceiveFailure(error)
@@ -265,6 +275,7 @@ public struct ReceiveService: StoreHandler {
             }
             switch outcome.kind {
             case .stored, .replaced:
+                await removeSuperseded(displaced: displaced, previousPath: outcome.previousPath, current: record.filePath, logger: logger)
                 logger.info(
                     "stored",
                     metadata: [
@@ -278,13 +289,52 @@ public struct ReceiveService: StoreHandler {
                 logger.info("duplicate acknowledged, not stored", metadata: [GatewayLogKey.outcome: "\(outcome.kind)"])
                 throw ReceiveFailure.acknowledgedDuplicate
             }
-        } catch let error as PostgresError {
+        } catch let error as ReceiveFailure {
+            throw error
+        } catch {
             if placed {
-                // The commit failed after the file went into the tree: take it out again so
-                // no file stays without its row (a crash here is mended by recovery).
-                await removePlaced(record.filePath, logger: logger)
+                // The commit failed after the file went into the tree: take it out again (or
+                // put the replaced version back) so no file stays without its row; a crash
+                // here is mended by start-up recovery.
+                await undoPlacement(record.filePath, displaced: displaced, logger: logger)
+            } else if let displaced {
+                await removeQuietly(displaced, logger: logger)
             }
-            throw ReceiveFailure(.outOfResources, "database unavailable: \(error.code)")
+            if let error = error as? PostgresError {
+                throw ReceiveFailure(.outOfResources, "database unavailable: \(error.code)")
+            }
+            throw error
+        }
+    }
+
+    /// After a committed replacement: drop the kept-aside old version, and the old file
+    /// when it lived elsewhere (e.g. `forwarded/`).
+    private func removeSuperseded(displaced: String?, previousPath: String?, current: String, logger: Logger) async {
+        if let displaced { await removeQuietly(displaced, logger: logger) }
+        if let previousPath, previousPath != current { await removeQuietly(previousPath, logger: logger) }
+    }
+
+    private func undoPlacement(_ path: String, displaced: String?, logger: Logger) async {
+        let layout = self.layout
+        if let displaced {
+            do {
+                try await io.run { () throws(StorageError) in try StorageFiles.restore(displaced, to: path, in: layout) }
+                return
+            } catch {
+                logger.error("could not restore a replaced file", metadata: [LogKey.error: "\(error)"])
+            }
+        }
+        await removePlaced(path, logger: logger)
+    }
+
+    private func removeQuietly(_ path: String, logger: Logger) async {
+        let absolute = layout.absolute(path)
+        do {
+            try await io.run { () throws(StorageError) in try StorageFiles.remove(absolute) }
+        } catch let error as StorageError where error.code == .notFound {
+            return
+        } catch {
+            logger.warning("could not remove a superseded file", metadata: [LogKey.error: "\(error)", GatewayLogKey.path: "\(path)"])
         }
     }
 

@@ -54,7 +54,7 @@ public enum InstanceFileInspector {
             let count = try read(fd, into: &buffer, path: path)
             if count == 0 { atEnd = true }
             prefix.append(contentsOf: buffer[0..<count])
-            do {
+            do throws(DICOMError) {
                 parsed = try Part10Header.parse(prefix, isComplete: atEnd)
             } catch {
                 throw StorageError(.unreadable, "\(path): \(error.message)")
@@ -76,7 +76,7 @@ public enum InstanceFileInspector {
         guard full else { return result }
 
         let collector: DataSetHeaderCollector
-        do {
+        do throws(DICOMError) {
             collector = try DataSetHeaderCollector(transferSyntax: header.transferSyntax)
         } catch {
             throw StorageError(.unreadable, "\(path): \(error.message)")
@@ -98,7 +98,7 @@ public enum InstanceFileInspector {
             if count == 0 { atEnd = true; break }
             try consume(buffer[0..<count])
         }
-        do {
+        do throws(DICOMError) {
             result.header = try collector.finish()
         } catch {
             throw StorageError(.unreadable, "\(path): \(error.message)")

@@ -1,0 +1,101 @@
+import DICOM
+import Foundation
+import Storage
+import Testing
+import TestSupport
+
+/// Real storescu sends to the in-process receiver; every acknowledged object is in the tree
+/// and the rows, byte for byte.
+@Suite("Receive: storescu interop", .requiresDatabase)
+struct ReceiveInteropTests {
+    /// Corpus files DCMTK reads whole (the truncated and broken ones are tested elsewhere).
+    static let corpusFiles = [
+        "CT_small.dcm", "ExplVR_BigEnd.dcm", "JPEG-lossy.dcm", "JPEG2000.dcm", "JPEGLSNearLossless_08.dcm",
+        "MR_small.dcm", "MR_small_RLE.dcm", "MR_small_expb.dcm", "MR_small_implicit.dcm", "MR_small_jp2klossless.dcm",
+        "SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_rle.dcm", "SC_rgb_small_odd.dcm", "empty_charset_LEI.dcm",
+        "examples_overlay.dcm", "image_dfl.dcm", "liver_1frame.dcm", "nested_priv_SQ.dcm", "priv_SQ.dcm",
+        "reportsi.dcm", "rtdose.dcm", "rtplan.dcm", "rtstruct.dcm", "test-SR.dcm", "waveform_ecg.dcm",
+    ]
+
+    @Test("storescu sends the corpus (each file in its own transfer syntax): every acknowledged file stored as sent")
+    func corpus() async throws {
+        let paths = Self.corpusFiles.map { PackageRoot.corpus.appendingPathComponent($0).path }
+            .filter { FileManager.default.fileExists(atPath: $0) }
+        try #require(paths.count >= 20, "corpus not found at \(PackageRoot.corpus.path)")
+        try await GatewayHarness.with { gateway in
+            // -R proposes each file's own transfer syntax, so compressed files go as they are.
+            let output = try await Tool.storescu(port: gateway.port, files: paths, extra: ["-R"])
+            let acknowledged = Tool.acknowledged(in: output.stderr)
+            // Every uncompressed or RLE/JPEG file DCMTK can propose as it is must be accepted.
+            #expect(acknowledged.count >= paths.count - 2, "\(output.stderr)")
+
+            let state = try await TreeState.read(gateway.layout, pool: gateway.pool)
+            #expect(state.agrees)
+            #expect(state.incoming.isEmpty)
+            var firstBySOP: [String: String] = [:]
+            for path in acknowledged {
+                let source = try InstanceFileInspector.inspect(path, full: true)
+                guard let sop = source.header?.sopInstanceUID else { Issue.record("no SOP UID in \(path)"); continue }
+                if firstBySOP[sop] == nil { firstBySOP[sop] = path }
+            }
+            for (sop, path) in firstBySOP {
+                let source = try InstanceFileInspector.inspect(path, full: true)
+                guard let row = state.rows[sop] else {
+                    Issue.record("no row for \(path)")
+                    continue
+                }
+                let stored = try InstanceFileInspector.inspect(gateway.layout.absolute(row.path), full: true)
+                #expect(stored.sha256 == row.sha256, "\(path)")
+                #expect(stored.dataSetSize == row.size, "\(path)")
+                if stored.transferSyntaxUID == source.transferSyntaxUID {
+                    // keep-first: the first file sent under this UID is the one kept.
+                    let sent = try InstanceFactory.dataSetBytes(path)
+                    let kept = try InstanceFactory.dataSetBytes(gateway.layout.absolute(row.path))
+                    #expect(sent == kept, "data set of \(path) differs from what was stored")
+                }
+            }
+            try Self.expectModes(state)
+        }
+    }
+
+    @Test("storescu sends 500 generated instances: 500 rows, 500 files, byte-identical, 0640/0750, verify clean")
+    func fiveHundred() async throws {
+        let directory = try GatewayHarness.temporaryDirectory("gw-500")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let made = try InstanceFactory.write(count: 500, into: directory, pixelBytes: 2048)
+        try await GatewayHarness.with { gateway in
+            let output = try await Tool.storescu(port: gateway.port, files: [directory.path], extra: ["+sd"], timeout: 120)
+            #expect(output.status == 0, "\(output.stderr.suffix(2000))")
+            #expect(Tool.acknowledged(in: output.stderr).count == 500)
+
+            let state = try await TreeState.read(gateway.layout, pool: gateway.pool)
+            #expect(state.rows.count == 500)
+            #expect(state.files.count == 500)
+            #expect(state.agrees)
+            #expect(state.incoming.isEmpty)
+            for instance in made {
+                let row = try #require(state.rows[instance.sop])
+                #expect(row.path == "storage/studies/\(instance.study)/\(instance.series)/\(instance.sop).dcm")
+                let sent = try InstanceFactory.dataSetBytes(instance.url.path)
+                let stored = try InstanceFactory.dataSetBytes(gateway.layout.absolute(row.path))
+                #expect(sent == stored)
+                #expect(Int64(stored.count) == row.size)
+            }
+            try Self.expectModes(state)
+            let report = try await StorageVerifier(
+                configuration: .init(checksums: true), layout: gateway.layout, pool: gateway.pool
+            ).run()
+            #expect(report.drifts.isEmpty, "\(report.drifts)")
+            #expect(report.rowsChecked == 500)
+        }
+    }
+
+    static func expectModes(_ state: TreeState) throws {
+        for file in state.files.values {
+            #expect(file.mode == 0o640, "\(file.relativePath) has mode \(String(file.mode, radix: 8))")
+        }
+        for directory in state.directories {
+            #expect(directory.mode == 0o750, "\(directory.relativePath) has mode \(String(directory.mode, radix: 8))")
+        }
+    }
+}

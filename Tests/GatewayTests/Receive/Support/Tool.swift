@@ -1,0 +1,71 @@
+import Foundation
+
+/// Runs an external program (DCMTK tools, the built gateway) off the cooperative pool.
+enum Tool {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ path: String, _ arguments: [String], timeout: Double = 60, environment extra: [String: String] = [:]) async throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["TCP_NODELAY"] = "1"
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("out")
+        let errURL = directory.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if process.isRunning { kill(pid, SIGKILL) }
+            }
+        }
+        let out = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        return Output(status: status, stdout: out, stderr: err)
+    }
+
+    /// storescu to 127.0.0.1:`port` with the given files, verbose (acknowledgements on stderr).
+    static func storescu(port: Int, files: [String], extra: [String] = [], timeout: Double = 90) async throws -> Output {
+        try await run("/usr/bin/storescu", ["-v", "-nh", "-aet", "TESTSCU", "-aec", "GATEWAY"] + extra + ["127.0.0.1", "\(port)"] + files, timeout: timeout)
+    }
+
+    /// SOP Instance UIDs storescu logged as answered with success ("Received Store Response (Success)").
+    static func acknowledged(in log: String) -> [String] {
+        // storescu -v logs "Sending Store Request (MsgID n, CT)" then "Received Store Response (Success)"; with
+        // -d it names the UID. We pair responses to requests through the files sent, in order.
+        var result: [String] = []
+        var pending: String?
+        for line in log.split(separator: "\n") {
+            if let range = line.range(of: "Affected SOP Instance UID") ?? line.range(of: "sopInstanceUID") {
+                _ = range
+            }
+            if line.contains("Sending file:") {
+                pending = String(line.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces)
+            } else if line.contains("Received Store Response"), let file = pending {
+                if line.contains("(Success)") { result.append(file) }
+                pending = nil
+            }
+        }
+        return result
+    }
+}
