@@ -102,7 +102,7 @@ public struct ReceiveService: StoreHandler {
         do {
             let received = try await write(request, transferSyntax: transferSyntax, dataSet: dataSet, to: file)
             let record = try validate(request, received: received)
-            try await commit(record, file: file, logger: logger)
+            try await commit(record, file: file, tail: received.tail, logger: logger)
             return .success
         } catch let failure as ReceiveFailure where failure.result == .success {
             // A duplicate acknowledged without being stored.
@@ -120,6 +120,8 @@ public struct ReceiveService: StoreHandler {
         var parseError: DICOMError?
         var dataSetBytes: Int64
         var sha256: [UInt8]
+        /// Bytes not yet written to the file.
+        var tail: ByteBuffer
     }
 
     /// Writes the Part 10 meta header and the data set bytes as received, parsing the header
@@ -186,14 +188,12 @@ public struct ReceiveService: StoreHandler {
         if let writeError {
             throw ReceiveFailure(writeError)
         }
-        if pending.readableBytes > 0 {
-            do { try await file.write(pending) } catch { throw ReceiveFailure(error) }
-        }
+        // The tail is written with the fsync (one trip to the pool), after validation.
         var header: InstanceHeader?
         if parseError == nil, let collector {
             do { header = try collector.finish() } catch { parseError = error }
         }
-        return Received(header: header, parseError: parseError, dataSetBytes: bytes, sha256: Array(hasher.finalize()))
+        return Received(header: header, parseError: parseError, dataSetBytes: bytes, sha256: Array(hasher.finalize()), tail: pending)
     }
 
     /// Checks the parsed header against the command and builds the row values.
@@ -241,9 +241,9 @@ public struct ReceiveService: StoreHandler {
     }
 
     /// fsync, then one transaction: rows, jobs, audit, file into the tree, commit.
-    private func commit(_ record: InstanceRecord, file: IncomingFile, logger: Logger) async throws {
+    private func commit(_ record: InstanceRecord, file: IncomingFile, tail: ByteBuffer, logger: Logger) async throws {
         do {
-            try await file.finish()
+            try await file.finish(writing: tail)
         } catch {
             throw ReceiveFailure(error)
         }

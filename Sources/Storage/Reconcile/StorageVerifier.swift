@@ -119,13 +119,14 @@ public struct StorageVerifier: Sendable {
                 kind: .unexpectedEntry, path: entry.relativePath,
                 detail: entry.isDirectory ? "directory not named by a valid UID" : "not a {study}/{series}/{sop}.dcm instance file")
             if repair {
+                let reason = drift.detail
                 if entry.isRegularFile {
                     await attempt(&drift, "moved to the quarantine") {
                         let target = try await io.run { () throws(StorageError) in try StorageTree.quarantine(entry.relativePath, layout: layout) }
                         try await pool.withConnection { connection in
                             try await InstanceStore.audit(
                                 action: "storage.quarantined", object: nil, outcome: "warning", actor: configuration.actor,
-                                details: ["file_path": entry.relativePath, "quarantine_path": target, "reason": drift.detail],
+                                details: ["file_path": entry.relativePath, "quarantine_path": target, "reason": reason],
                                 on: connection)
                         }
                     }

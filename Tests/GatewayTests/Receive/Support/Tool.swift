@@ -49,6 +49,27 @@ enum Tool {
         try await run("/usr/bin/storescu", ["-v", "-nh", "-aet", "TESTSCU", "-aec", "GATEWAY"] + extra + ["127.0.0.1", "\(port)"] + files, timeout: timeout)
     }
 
+    /// storescu proposing exactly the file's own SOP class and transfer syntax (an association
+    /// negotiation profile written for it), so a compressed file goes as it is.
+    static func storescuAsIs(port: Int, file: String, sopClass: String, transferSyntax: String, scratch: URL) async throws -> Output {
+        let config = scratch.appendingPathComponent("\(UUID().uuidString).cfg")
+        let text = """
+            [[TransferSyntaxes]]
+            [TS1]
+            TransferSyntax1 = \(transferSyntax)
+            [[PresentationContexts]]
+            [PC1]
+            PresentationContext1 = \(sopClass)\\TS1
+            [[Profiles]]
+            [P1]
+            PresentationContexts = PC1
+
+            """
+        try Data(text.utf8).write(to: config)
+        defer { try? FileManager.default.removeItem(at: config) }
+        return try await storescu(port: port, files: [file], extra: ["-xf", config.path, "P1"])
+    }
+
     /// SOP Instance UIDs storescu logged as answered with success ("Received Store Response (Success)").
     static func acknowledged(in log: String) -> [String] {
         // storescu -v logs "Sending Store Request (MsgID n, CT)" then "Received Store Response (Success)"; with
