@@ -159,8 +159,8 @@ enum POSIX {
     }
 
     /// Adds a hard link `destination` to `source`.
-    static func link(_ source: String, to destination: String) throws(StorageError) {
-        guard Glibc.link(source, destination) == 0 else { throw error("link", destination) }
+    static func hardLink(_ source: String, to destination: String) throws(StorageError) {
+        guard link(source, destination) == 0 else { throw error("link", destination) }
     }
 
     /// Renames atomically, replacing `destination` if it exists.

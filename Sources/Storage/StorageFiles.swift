@@ -17,7 +17,7 @@ public enum StorageFiles {
         let source = layout.absolute(relativePath)
         guard POSIX.exists(source) else { return nil }
         let aside = "\(StorageLayout.incoming)/\(UUID().uuidString.lowercased()).part"
-        try POSIX.link(source, to: layout.absolute(aside))
+        try POSIX.hardLink(source, to: layout.absolute(aside))
         return aside
     }
 

@@ -331,7 +331,7 @@ public struct ReceiveService: StoreHandler {
         let absolute = layout.absolute(path)
         do {
             try await io.run { () throws(StorageError) in try StorageFiles.remove(absolute) }
-        } catch let error as StorageError where error.code == .notFound {
+        } catch where error.code == .notFound {
             return
         } catch {
             logger.warning("could not remove a superseded file", metadata: [LogKey.error: "\(error)", GatewayLogKey.path: "\(path)"])

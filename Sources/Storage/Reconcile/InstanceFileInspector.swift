@@ -109,6 +109,16 @@ public enum InstanceFileInspector {
     }
 
     private static func read(_ fd: Int32, into buffer: inout [UInt8], path: String) throws(StorageError) -> Int {
-        try buffer.withUnsafeMutableBytes { (raw) throws(StorageError) -> Int in try POSIX.readSome(fd, raw, path: path) }
+        var failure: StorageError?
+        let count = buffer.withUnsafeMutableBytes { raw -> Int in
+            do throws(StorageError) {
+                return try POSIX.readSome(fd, raw, path: path)
+            } catch {
+                failure = error
+                return 0
+            }
+        }
+        if let failure { throw failure }
+        return count
     }
 }

@@ -39,7 +39,7 @@ public struct OrphanIndexer: Sendable {
         let inspected: InspectedFile
         do {
             inspected = try await io.run { () throws(StorageError) in try InstanceFileInspector.inspect(absolute, full: true) }
-        } catch let error as StorageError where error.code == .unreadable {
+        } catch where error.code == .unreadable {
             return try await quarantine(relativePath, reason: error.message, pool: pool)
         }
         guard let area = StorageTree.area(of: relativePath),

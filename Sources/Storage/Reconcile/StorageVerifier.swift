@@ -1,3 +1,4 @@
+import DICOM
 import Foundation
 public import PostgresClient
 
