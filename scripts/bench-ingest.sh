@@ -72,7 +72,7 @@ stop_gw() { kill -TERM "$gwpid" 2>/dev/null || true; wait "$gwpid" 2>/dev/null |
 send() {  # $1 = port, $2 = dir; prints seconds; fails unless every instance was acknowledged
     local t0 t1
     t0=$(now)
-    if ! /usr/bin/storescu -aet BENCH -aec GATEWAY -nh +sd "$2" 127.0.0.1 "$1" 2>"$work/scu.log"; then
+    if ! /usr/bin/storescu -aet BENCH -aec GATEWAY -nh +sd 127.0.0.1 "$1" "$2" 2>"$work/scu.log"; then
         echo "storescu failed: $(tail -5 "$work/scu.log")" >&2; return 1
     fi
     if grep -q "Store Failed\|Failure" "$work/scu.log"; then echo "some stores failed: $(grep -m3 'Failed' "$work/scu.log")" >&2; return 1; fi

@@ -53,7 +53,7 @@ struct ReconcileUnitTests {
         #expect(throws: StorageError.self) { try InstanceFileInspector.inspect(root + "/garbage.dcm", full: true) }
         do {
             _ = try InstanceFileInspector.inspect(root + "/garbage.dcm", full: true)
-        } catch let error as StorageError {
+        } catch {
             #expect(error.code == .unreadable)
         }
         let path = root + "/whole.dcm"
@@ -64,13 +64,13 @@ struct ReconcileUnitTests {
         do {
             _ = try InstanceFileInspector.inspect(root + "/cut.dcm", full: true)
             Issue.record("a truncated file read as whole")
-        } catch let error as StorageError {
+        } catch {
             #expect(error.code == .unreadable)
         }
         do {
             _ = try InstanceFileInspector.inspect(root + "/none.dcm", full: false)
             Issue.record("a missing file read")
-        } catch let error as StorageError {
+        } catch {
             #expect(error.code == .notFound)
         }
     }

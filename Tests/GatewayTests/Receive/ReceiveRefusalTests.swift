@@ -1,6 +1,7 @@
 import DICOM
 import DICOMNetwork
 import Foundation
+import Gateway
 import Storage
 import Testing
 import TestSupport

@@ -94,7 +94,7 @@ struct ReceiveResilienceTests {
             await migrator.shutdown()
             let generator = try UIDGenerator()
             let study = generator.make(), series = generator.make()
-            func instance(_ n: Int) -> (sop: String, dataSet: DataSet) {
+            @Sendable func instance(_ n: Int) -> (sop: String, dataSet: DataSet) {
                 let sop = generator.make()
                 return (sop, InstanceFactory.dataSet(study: study, series: series, sop: sop, number: n, pixelBytes: 2048))
             }

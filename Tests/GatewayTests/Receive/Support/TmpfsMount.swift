@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A small tmpfs for the disk-full test (needs root and mount rights).
 enum TmpfsMount {
