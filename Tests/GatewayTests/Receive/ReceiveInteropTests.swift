@@ -30,8 +30,8 @@ struct ReceiveInteropTests {
             // uncompressed.
             var acknowledged: [String] = []
             for path in paths {
-                let source = try InstanceFileInspector.inspect(path, full: false)
-                let sopClass = try #require(source.meta.mediaStorageSOPClassUID)
+                let source = try InstanceFileInspector.inspect(path, full: true)
+                let sopClass = try #require(source.meta.mediaStorageSOPClassUID ?? source.header?.sopClassUID)
                 let output = try await Tool.storescuAsIs(
                     port: gateway.port, file: path, sopClass: sopClass, transferSyntax: source.transferSyntaxUID, scratch: scratch)
                 let acked = Tool.acknowledged(in: output.stderr)

@@ -44,8 +44,10 @@ struct GatewayHarness: Sendable {
         databaseURL: String? = nil,
         _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
-        let rootPath = try root ?? temporaryDirectory("gw-root").path
-        defer { if root == nil { try? FileManager.default.removeItem(atPath: rootPath) } }
+        // A root the layout creates itself, so it gets the layout's mode (0750).
+        let parent = try root == nil ? temporaryDirectory("gw-root") : nil
+        let rootPath = root ?? parent?.appendingPathComponent("root").path ?? ""
+        defer { if let parent { try? FileManager.default.removeItem(at: parent) } }
         if let databaseURL {
             return try await run(url: databaseURL, policy: policy, root: rootPath, body)
         }

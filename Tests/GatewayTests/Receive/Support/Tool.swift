@@ -72,16 +72,12 @@ enum Tool {
 
     /// SOP Instance UIDs storescu logged as answered with success ("Received Store Response (Success)").
     static func acknowledged(in log: String) -> [String] {
-        // storescu -v logs "Sending Store Request (MsgID n, CT)" then "Received Store Response (Success)"; with
-        // -d it names the UID. We pair responses to requests through the files sent, in order.
+        // storescu -v logs "Sending file: PATH", then "Received Store Response (Success)" once answered.
         var result: [String] = []
         var pending: String?
         for line in log.split(separator: "\n") {
-            if let range = line.range(of: "Affected SOP Instance UID") ?? line.range(of: "sopInstanceUID") {
-                _ = range
-            }
-            if line.contains("Sending file:") {
-                pending = String(line.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces)
+            if let range = line.range(of: "Sending file: ") {
+                pending = String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces)
             } else if line.contains("Received Store Response"), let file = pending {
                 if line.contains("(Success)") { result.append(file) }
                 pending = nil
