@@ -24,3 +24,10 @@ public struct BlockingIO: Sendable {
         }
     }
 }
+
+extension BlockingIO {
+    /// Runs a body that does not throw; nil when the pool is shut down.
+    func runUnchecked<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T? {
+        try? await threadPool.runIfActive { body() }
+    }
+}

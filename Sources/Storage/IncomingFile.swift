@@ -68,8 +68,11 @@ public final class IncomingFile: Sendable {
         }
     }
 
-    /// Makes the content durable (fsync) and closes the file.
-    public func finish() async throws(StorageError) {
+    /// Appends the readable bytes of `tail` (if any), makes the content durable (fsync) and
+    /// closes the file, in one trip to the blocking pool.
+    ///
+    /// - Throws: ``StorageError/Code/diskFull`` when the device is full.
+    public func finish(writing tail: ByteBuffer? = nil) async throws(StorageError) {
         try checkOpen()
         let fd = descriptor
         let path = relativePath
@@ -77,7 +80,14 @@ public final class IncomingFile: Sendable {
             state.withLock { $0 = .closed }
             POSIX.closeDescriptor(fd)
         }
-        try await io.run { () throws(StorageError) in try POSIX.sync(fd, path: path) }
+        try await io.run { () throws(StorageError) in
+            if let tail, tail.readableBytes > 0 {
+                try tail.withUnsafeReadableBytes { (bytes) throws(StorageError) in
+                    try POSIX.writeAll(fd, bytes, path: path)
+                }
+            }
+            try POSIX.sync(fd, path: path)
+        }
     }
 
     /// Moves the finished file to `destination` (relative to the root), creating missing

@@ -60,6 +60,41 @@ enum POSIX {
         }
     }
 
+    /// Reads up to `buffer.count` bytes; 0 at the end of the file.
+    static func readSome(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, path: String) throws(StorageError) -> Int {
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw error("read", path)
+            }
+            return count
+        }
+    }
+
+    /// The names in a directory, without `.` and `..`.
+    static func directoryEntries(_ path: String) throws(StorageError) -> [String] {
+        guard let directory = opendir(path) else { throw error("opendir", path) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    static func changeMode(_ path: String, _ mode: mode_t) throws(StorageError) {
+        guard chmod(path, mode) == 0 else { throw error("chmod", path) }
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
     static func sync(_ fd: Int32, path: String) throws(StorageError) {
         guard fsync(fd) == 0 else { throw error("fsync", path) }
     }
@@ -121,6 +156,11 @@ enum POSIX {
     static func moveNoReplace(_ source: String, to destination: String) throws(StorageError) {
         guard link(source, destination) == 0 else { throw error("link", destination) }
         _ = unlink(source)
+    }
+
+    /// Adds a hard link `destination` to `source`.
+    static func hardLink(_ source: String, to destination: String) throws(StorageError) {
+        guard link(source, destination) == 0 else { throw error("link", destination) }
     }
 
     /// Renames atomically, replacing `destination` if it exists.

@@ -13,4 +13,23 @@ public struct StorageArea: Sendable, Hashable, CustomStringConvertible {
     public static let failed = StorageArea("failed")
 
     public var description: String { directory }
+
+    /// The `storage_state` of a row whose file lies in this area.
+    public var storageState: String {
+        switch self {
+        case .forwarded: "forwarded"
+        case .failed: "failed"
+        default: "stored"
+        }
+    }
+
+    /// The area that holds the files of rows in `storageState`; nil for `deleted`.
+    public init?(storageState: String) {
+        switch storageState {
+        case "stored": self = .studies
+        case "forwarded": self = .forwarded
+        case "failed": self = .failed
+        default: return nil
+        }
+    }
 }

@@ -13,6 +13,7 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
             case notFound = "not found"
             case alreadyExists = "already exists"
             case permissionDenied = "permission denied"
+            case unreadable = "unreadable file"
         }
 
         private let base: Base
@@ -30,6 +31,8 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         public static let alreadyExists = Code(.alreadyExists)
         /// The process may not touch the path.
         public static let permissionDenied = Code(.permissionDenied)
+        /// A stored file that is not a readable Part 10 file with a parseable data set.
+        public static let unreadable = Code(.unreadable)
 
         public var description: String { base.rawValue }
     }

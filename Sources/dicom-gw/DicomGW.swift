@@ -18,6 +18,7 @@ struct DicomGW: AsyncParsableCommand {
             JobsCommand.self,
             ReplayCommand.self,
             WorkerCommand.self,
+            StorageCommand.self,
         ]
     )
 }

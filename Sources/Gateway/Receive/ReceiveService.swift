@@ -102,7 +102,7 @@ public struct ReceiveService: StoreHandler {
         do {
             let received = try await write(request, transferSyntax: transferSyntax, dataSet: dataSet, to: file)
             let record = try validate(request, received: received)
-            try await commit(record, file: file, logger: logger)
+            try await commit(record, file: file, tail: received.tail, logger: logger)
             return .success
         } catch let failure as ReceiveFailure where failure.result == .success {
             // A duplicate acknowledged without being stored.
@@ -120,6 +120,8 @@ public struct ReceiveService: StoreHandler {
         var parseError: DICOMError?
         var dataSetBytes: Int64
         var sha256: [UInt8]
+        /// Bytes not yet written to the file.
+        var tail: ByteBuffer
     }
 
     /// Writes the Part 10 meta header and the data set bytes as received, parsing the header
@@ -186,14 +188,12 @@ public struct ReceiveService: StoreHandler {
         if let writeError {
             throw ReceiveFailure(writeError)
         }
-        if pending.readableBytes > 0 {
-            do { try await file.write(pending) } catch { throw ReceiveFailure(error) }
-        }
+        // The tail is written with the fsync (one trip to the pool), after validation.
         var header: InstanceHeader?
         if parseError == nil, let collector {
             do { header = try collector.finish() } catch { parseError = error }
         }
-        return Received(header: header, parseError: parseError, dataSetBytes: bytes, sha256: Array(hasher.finalize()))
+        return Received(header: header, parseError: parseError, dataSetBytes: bytes, sha256: Array(hasher.finalize()), tail: pending)
     }
 
     /// Checks the parsed header against the command and builds the row values.
@@ -241,21 +241,31 @@ public struct ReceiveService: StoreHandler {
     }
 
     /// fsync, then one transaction: rows, jobs, audit, file into the tree, commit.
-    private func commit(_ record: InstanceRecord, file: IncomingFile, logger: Logger) async throws {
+    private func commit(_ record: InstanceRecord, file: IncomingFile, tail: ByteBuffer, logger: Logger) async throws {
         do {
-            try await file.finish()
+            try await file.finish(writing: tail)
         } catch {
             throw ReceiveFailure(error)
         }
         let policy = configuration.duplicatePolicy.description
         let hooks = self.hooks
+        let layout = self.layout
+        let io = self.io
         var placed = false
+        // A replaced file is kept aside (a hard link in incoming/) until the commit, so a
+        // failed commit can put the acknowledged version back instead of losing it.
+        var displaced: String?
         do {
             let outcome = try await pool.withTransaction { connection -> RecordOutcome in
                 let outcome = try await InstanceStore.record(record, policy: policy, on: connection)
                 guard outcome.placesFile else { return outcome }
                 try await hooks?.instanceRecorded(record, outcome: outcome, on: connection)
                 do {
+                    if outcome.kind == .replaced {
+                        displaced = try await io.run { () throws(StorageError) in
+                            try StorageFiles.keepAside(record.filePath, in: layout)
+                        }
+                    }
                     try await file.place(at: record.filePath, replacing: true)
                 } catch {
                     throw ReceiveFailure(error)
@@ -265,6 +275,7 @@ public struct ReceiveService: StoreHandler {
             }
             switch outcome.kind {
             case .stored, .replaced:
+                await removeSuperseded(displaced: displaced, previousPath: outcome.previousPath, current: record.filePath, logger: logger)
                 logger.info(
                     "stored",
                     metadata: [
@@ -278,13 +289,52 @@ public struct ReceiveService: StoreHandler {
                 logger.info("duplicate acknowledged, not stored", metadata: [GatewayLogKey.outcome: "\(outcome.kind)"])
                 throw ReceiveFailure.acknowledgedDuplicate
             }
-        } catch let error as PostgresError {
+        } catch let error as ReceiveFailure {
+            throw error
+        } catch {
             if placed {
-                // The commit failed after the file went into the tree: take it out again so
-                // no file stays without its row (a crash here is mended by recovery).
-                await removePlaced(record.filePath, logger: logger)
+                // The commit failed after the file went into the tree: take it out again (or
+                // put the replaced version back) so no file stays without its row; a crash
+                // here is mended by start-up recovery.
+                await undoPlacement(record.filePath, displaced: displaced, logger: logger)
+            } else if let displaced {
+                await removeQuietly(displaced, logger: logger)
             }
-            throw ReceiveFailure(.outOfResources, "database unavailable: \(error.code)")
+            if let error = error as? PostgresError {
+                throw ReceiveFailure(.outOfResources, "database unavailable: \(error.code)")
+            }
+            throw error
+        }
+    }
+
+    /// After a committed replacement: drop the kept-aside old version, and the old file
+    /// when it lived elsewhere (e.g. `forwarded/`).
+    private func removeSuperseded(displaced: String?, previousPath: String?, current: String, logger: Logger) async {
+        if let displaced { await removeQuietly(displaced, logger: logger) }
+        if let previousPath, previousPath != current { await removeQuietly(previousPath, logger: logger) }
+    }
+
+    private func undoPlacement(_ path: String, displaced: String?, logger: Logger) async {
+        let layout = self.layout
+        if let displaced {
+            do {
+                try await io.run { () throws(StorageError) in try StorageFiles.restore(displaced, to: path, in: layout) }
+                return
+            } catch {
+                logger.error("could not restore a replaced file", metadata: [LogKey.error: "\(error)"])
+            }
+        }
+        await removePlaced(path, logger: logger)
+    }
+
+    private func removeQuietly(_ path: String, logger: Logger) async {
+        let absolute = layout.absolute(path)
+        do {
+            try await io.run { () throws(StorageError) in try StorageFiles.remove(absolute) }
+        } catch where error.code == .notFound {
+            return
+        } catch {
+            logger.warning("could not remove a superseded file", metadata: [LogKey.error: "\(error)", GatewayLogKey.path: "\(path)"])
         }
     }
 

@@ -1,6 +1,7 @@
 import DICOM
 import JobQueue
 import NIOPosix
+import Foundation
 public import DICOMNetwork
 #if canImport(Glibc)
 import Glibc
@@ -75,6 +76,9 @@ public final class GatewayServer: Sendable {
         }
         await checkSchema()
         await prepareForwarding()
+        // Files older than this start are candidates for orphan recovery; newer ones belong
+        // to this run's receivers.
+        let recovery = OrphanRecoveryService(layout: layout, io: io, pool: pool, startedAt: Date(), logger: logger)
 
         // Services shut down in reverse order: the listeners drain before the pool closes.
         var groupConfiguration = ServiceGroupConfiguration(
@@ -82,6 +86,7 @@ public final class GatewayServer: Sendable {
                 .init(service: PoolService(pool: pool)),
                 .init(service: forwardService),
                 .init(service: DICOMListenerService(server: dicomServer)),
+                .init(service: recovery, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

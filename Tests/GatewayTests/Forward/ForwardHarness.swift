@@ -115,7 +115,7 @@ final class ForwardHarness: @unchecked Sendable {
         for i in 0..<count {
             let target = directory.appendingPathComponent("\(i).dcm")
             try FileManager.default.copyItem(at: Self.corpus.appendingPathComponent(file), to: target)
-            try Tool.run("/usr/bin/dcmodify", ["-nb", "-gin", "-m", "(0020,000d)=\(studyUID)", "-m", "(0020,000e)=\(studyUID).1", target.path])
+            try SyncTool.run("/usr/bin/dcmodify", ["-nb", "-gin", "-m", "(0020,000d)=\(studyUID)", "-m", "(0020,000e)=\(studyUID).1", target.path])
             files.append(target)
         }
         return (studyUID, files)
@@ -123,7 +123,7 @@ final class ForwardHarness: @unchecked Sendable {
 
     /// Sends files to the gateway with storescu.
     func send(_ files: [URL], callingAE: String = "MODALITY") throws {
-        try Tool.run("/usr/bin/storescu", ["-aet", callingAE, "-aec", "DICOM_GW", "127.0.0.1", "\(port)"] + files.map(\.path))
+        try SyncTool.run("/usr/bin/storescu", ["-aet", callingAE, "-aec", "DICOM_GW", "127.0.0.1", "\(port)"] + files.map(\.path))
     }
 
     /// Waits until `condition` holds, polling; false after `timeout`.
@@ -148,7 +148,7 @@ final class ForwardHarness: @unchecked Sendable {
 }
 
 /// Runs DCMTK tools.
-enum Tool {
+enum SyncTool {
     static func run(_ path: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)

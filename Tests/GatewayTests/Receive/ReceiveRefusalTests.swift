@@ -1,0 +1,87 @@
+import DICOM
+import DICOMNetwork
+import Foundation
+import Gateway
+import Storage
+import Testing
+import TestSupport
+
+/// What the receiver must refuse, and what duplicates do under each policy.
+@Suite("Receive: refusals and duplicates", .requiresDatabase)
+struct ReceiveRefusalTests {
+    static let hostile = ["../../etc/passwd", "1.2/../x", String(repeating: "1", count: 65), "1.2.abc", "1.2.840.1a", "1..2"]
+
+    @Test("hostile UIDs in the command or the data set are refused and no file appears anywhere")
+    func hostileUIDs() async throws {
+        let outer = try GatewayHarness.temporaryDirectory("gw-outer")
+        defer { try? FileManager.default.removeItem(at: outer) }
+        let root = outer.appendingPathComponent("root").path
+        let generator = try UIDGenerator()
+        try await GatewayHarness.with(root: root) { gateway in
+            var objects: [(sop: String, dataSet: DataSet)] = []
+            let study = generator.make(), series = generator.make()
+            for uid in Self.hostile {
+                // In the command (the data set agrees, so only UID rules can stop it).
+                objects.append((uid, InstanceFactory.dataSet(study: study, series: series, sop: uid, number: 1, pixelBytes: 64)))
+                // In the data set: study, series, SOP instance.
+                let sop = generator.make()
+                objects.append((sop, InstanceFactory.dataSet(study: uid, series: series, sop: sop, number: 2, pixelBytes: 64)))
+                let sop2 = generator.make()
+                objects.append((sop2, InstanceFactory.dataSet(study: study, series: uid, sop: sop2, number: 3, pixelBytes: 64)))
+            }
+            let outcomes = try await TestSCU.store(port: gateway.port, objects)
+            #expect(outcomes.count == objects.count)
+            for (outcome, object) in zip(outcomes, objects) {
+                #expect(outcome.status != .success, "\(object.sop) was accepted")
+                #expect(outcome.status.rawValue >= 0xA000 || outcome.status.rawValue == 0x0117, "status \(outcome.status)")
+            }
+            let state = try await TreeState.read(gateway.layout, pool: gateway.pool)
+            #expect(state.files.isEmpty)
+            #expect(state.unexpected.isEmpty)
+            #expect(state.incoming.isEmpty)
+            #expect(state.rows.isEmpty)
+            // Nothing beside the root, nothing above the study directories.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: outer.path) == ["root"])
+            let everything = try FileManager.default.subpathsOfDirectory(atPath: root)
+            #expect(everything.allSatisfy { !$0.contains("..") && !$0.hasSuffix(".dcm") }, "\(everything)")
+
+            // A valid object on the same gateway still goes through.
+            let sop = generator.make()
+            let ok = try await TestSCU.store(port: gateway.port, [(sop, InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 4, pixelBytes: 64))])
+            #expect(ok.first?.status == .success)
+        }
+    }
+
+    @Test(
+        "duplicates: identical content never stored twice; different content per policy",
+        arguments: [DuplicatePolicy.keepFirst, .replace, .reject]
+    )
+    func duplicates(policy: DuplicatePolicy) async throws {
+        let generator = try UIDGenerator()
+        let study = generator.make(), series = generator.make(), sop = generator.make()
+        let first = InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 1, pixelBytes: 256)
+        let second = InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 2, pixelBytes: 256)
+        try await GatewayHarness.with(policy: policy) { gateway in
+            let outcomes = try await TestSCU.store(port: gateway.port, [(sop, first), (sop, first), (sop, second)])
+            #expect(outcomes[0].status == .success)
+            #expect(outcomes[1].status == .success, "identical resend")
+            switch policy {
+            case .reject: #expect(outcomes[2].status.rawValue == 0x0111)
+            default: #expect(outcomes[2].status == .success)
+            }
+            let state = try await TreeState.read(gateway.layout, pool: gateway.pool)
+            #expect(state.files.count == 1)
+            #expect(state.rows.count == 1)
+            #expect(state.agrees)
+            #expect(state.incoming.isEmpty)
+            let row = try #require(state.rows[sop])
+            let stored = try InstanceFactory.dataSetBytes(gateway.layout.absolute(row.path))
+            let expected = policy == .replace ? second : first
+            #expect(stored == Data(try DataSetWriter.encode(expected, transferSyntax: .explicitVRLittleEndian)))
+            let inspected = try InstanceFileInspector.inspect(gateway.layout.absolute(row.path), full: true)
+            #expect(inspected.sha256 == row.sha256)
+            #expect(try await TreeState.auditCount(gateway.pool, action: "instance.duplicate") == (policy == .replace ? 1 : 2))
+            #expect(try await TreeState.auditCount(gateway.pool, action: "instance.replaced") == (policy == .replace ? 1 : 0))
+        }
+    }
+}
