@@ -212,12 +212,11 @@ public final class DataSetParser {
         let kind = stack.last?.kind
         switch (tag, kind) {
         case (.item, .sequence?):
-            let end: Int64?
-            if header.isUndefinedLength {
-                end = nil
-            } else {
-                end = position + 8 + Int64(length)
-                try checkFits(end: end!, header: header)
+            var end: Int64?
+            if !header.isUndefinedLength {
+                let itemEnd = position + 8 + Int64(length)
+                try checkFits(end: itemEnd, header: header)
+                end = itemEnd
             }
             consume(8)
             stack.append(Frame(kind: .item, end: end, explicitVR: explicitVR, bigEndian: bigEndian))
