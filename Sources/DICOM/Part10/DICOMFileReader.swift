@@ -73,6 +73,11 @@ public final class DICOMFileReader {
                     try handle.seek(toOffset: target)
                     parser.skipInput(Int64(target - offset))
                     bytesSkipped += Int64(target - offset)
+                    if target < offset + UInt64(skip) {
+                        // The file ends inside the value: let the parser report truncation.
+                        atEnd = true
+                        parser.finish()
+                    }
                 } catch {
                     throw DICOMError(.io, "seek failed: \(error)")
                 }
