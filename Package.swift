@@ -124,6 +124,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "dicom-bench",
+            dependencies: ["DICOM"],
+            path: "Benchmarks/DICOMBench",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Application
         .target(
             name: "Gateway",

@@ -68,6 +68,42 @@ def vr_index(vr: str) -> int:
     return VR_COMBOS.index(vr)
 
 
+def emit_text_table(name, strings):
+    """One StaticString holding every string back to back, plus UTF-8 offsets.
+
+    Huge [String] literals take minutes to optimise; a string literal and an integer array
+    compile in well under a second and are sliced, not parsed, at run time."""
+    offsets = [0]
+    for text in strings:
+        offsets.append(offsets[-1] + len(text.encode("utf-8")))
+    joined = "".join(strings)
+    chunks = [joined[i:i + 100] for i in range(0, len(joined), 100)] or [""]
+    lines = ["    static let %sText: StaticString = \"\"\"" % name]
+    # Multi-line literal with escaped line ends, so the text has no newlines of its own.
+    # The line break before the closing delimiter is not part of the string.
+    for i, chunk in enumerate(chunks):
+        escaped = chunk.replace("\\", "\\\\").replace('"""', '\\"""')
+        lines.append("        " + escaped + ("\\" if i < len(chunks) - 1 else ""))
+    lines.append("        \"\"\"")
+    lines.append(emit_packed(name + "Offsets", ["%06X" % o for o in offsets],
+                             "UTF-8 offsets into `%sText`, 6 hex digits each (count + 1)." % name))
+    return "\n".join(lines)
+
+
+def emit_packed(name, fields, doc):
+    """A StaticString of fixed-width upper-case hex fields, one run per entry.
+
+    Big integer array literals cost ~1.5 s per thousand elements to optimise; a string
+    literal costs almost nothing and is read in place (`PackedTable`)."""
+    joined = "".join(fields)
+    chunks = [joined[i:i + 120] for i in range(0, len(joined), 120)] or [""]
+    lines = ["    /// " + doc, "    static let %s: StaticString = \"\"\"" % name]
+    for i, chunk in enumerate(chunks):
+        lines.append("        " + chunk + ("\\" if i < len(chunks) - 1 else ""))
+    lines.append("        \"\"\"")
+    return "\n".join(lines)
+
+
 def emit_array(name, swift_type, values, per_line=8, access="static let"):
     lines = ["    {} {}: [{}] = [".format(access, name, swift_type)]
     for i in range(0, len(values), per_line):
@@ -100,36 +136,45 @@ def generate_dictionary(out):
         rep_retired.append("true" if ret == "Retired" else "false")
 
     combos = [swift_string(v) for v in VR_COMBOS]
+    vm_values = sorted(set(e[1][1] for e in entries) | set(v[1] for v in RepeatersDictionary.values()))
+    vm_index = {vm: i for i, vm in enumerate(vm_values)}
     body = [HEADER, "extension DataDictionary {"]
-    body.append("    /// VR columns as written in PS3.6 (\"US or SS\"), indexed by `vrIndices`.")
+    body.append("    /// VR columns as written in PS3.6 (\"US or SS\"), indexed by the VR index arrays.")
     body.append(emit_array("vrColumns", "String", combos))
-    body.append("    /// Sorted tags of the fixed entries.")
-    body.append(emit_array("tags", "UInt32", tags))
-    body.append(emit_array("vrIndices", "UInt8", vrs, 32))
-    body.append(emit_array("vms", "String", vms, 16))
-    body.append(emit_array("names", "String", names, 4))
-    body.append(emit_array("keywords", "String", keywords, 4))
-    body.append(emit_array("retiredFlags", "Bool", retired, 16))
+    body.append("    /// Distinct VM columns, indexed by the VM index arrays.")
+    body.append(emit_array("vmColumns", "String", [swift_string(v) for v in vm_values]))
+    body.append("    /// Number of fixed entries.")
+    body.append("    static let entryCount = %d" % len(entries))
+    body.append(emit_packed("tagTable", ["%08X" % t for t, _ in entries], "Sorted tags of the fixed entries, 8 hex digits each."))
+    attrs = ["%02X%02X%X" % (VR_COMBOS.index(e[1][0]), vm_index[e[1][1]], 1 if e[1][3] == "Retired" else 0) for e in entries]
+    body.append(emit_packed("attributeTable", attrs, "Per entry: VR column index (2 hex), VM column index (2 hex), retired (1)."))
+    body.append(emit_text_table("names", [e[1][2] for e in entries]))
+    body.append(emit_text_table("keywords", [e[1][4] for e in entries]))
     body.append("    /// Repeating-group entries (e.g. 60xx,0010): tag & mask == value.")
+    reps = sorted(RepeatersDictionary.items())
     body.append(emit_array("repeaterMasks", "UInt32", rep_masks))
     body.append(emit_array("repeaterValues", "UInt32", rep_values))
     body.append(emit_array("repeaterVRIndices", "UInt8", rep_vrs, 32))
-    body.append(emit_array("repeaterVMs", "String", rep_vms, 16))
-    body.append(emit_array("repeaterNames", "String", rep_names, 4))
-    body.append(emit_array("repeaterKeywords", "String", rep_keywords, 4))
+    body.append(emit_array("repeaterVMIndices", "UInt8", [str(vm_index[v[1]]) for _, v in reps], 32))
     body.append(emit_array("repeaterRetiredFlags", "Bool", rep_retired, 16))
+    body.append(emit_text_table("repeaterNames", [v[2] for _, v in reps]))
+    body.append(emit_text_table("repeaterKeywords", [v[4] for _, v in reps]))
     body.append("}\n")
     write(out, "DataDictionary+Entries.swift", "\n".join(body))
 
-    lines = [HEADER, "extension Tag {"]
-    for tag, (vr, vm, name, ret, kw) in entries:
-        if not kw:
-            continue
-        doc = "(%04X,%04X) %s, VR %s, VM %s%s" % (tag >> 16, tag & 0xFFFF, name, vr, vm, ", retired" if ret else "")
-        lines.append("    /// " + doc)
-        lines.append("    public static let %s = Tag(0x%08X)" % (lower_camel(kw), tag))
-    lines.append("}\n")
-    write(out, "Tag+Dictionary.swift", "\n".join(lines))
+    # Several files, so that no single file takes long to compile (~1 s per 300 members at -O).
+    named = [(t, v) for t, v in entries if v[4]]
+    parts = 6
+    size = (len(named) + parts - 1) // parts
+    for part in range(parts):
+        lines = [HEADER, "extension Tag {"]
+        for tag, (vr, vm, name, ret, kw) in named[part * size:(part + 1) * size]:
+            doc = "(%04X,%04X) %s, VR %s, VM %s%s" % (tag >> 16, tag & 0xFFFF, name, vr, vm, ", retired" if ret else "")
+            lines.append("    /// " + doc)
+            lines.append("    public static var %s: Tag { Tag(0x%08X) }" % (lower_camel(kw), tag))
+        lines.append("}\n")
+        write(out, "Tag+Dictionary%d.swift" % (part + 1), "\n".join(lines))
+
 
 
 STORAGE_EXCLUDE = ("Commitment", "Directory Storage", "Storage Management")
@@ -203,9 +248,11 @@ def generate_uids(out):
     write(out, "TransferSyntax+Dictionary.swift", "\n".join(lines))
 
     body = [HEADER, "extension UIDDictionary {"]
-    body.append(emit_array("uids", "String", [swift_string(u) for u, _, _, _ in all_uids], 4))
-    body.append(emit_array("names", "String", [swift_string(n) for _, n, _, _ in all_uids], 4))
-    body.append(emit_array("kinds", "String", [swift_string(k) for _, _, k, _ in all_uids], 4))
+    kinds = sorted(set(k for _, _, k, _ in all_uids))
+    body.append(emit_array("kindColumns", "String", [swift_string(k) for k in kinds], 4))
+    body.append(emit_array("kindIndices", "UInt8", [str(kinds.index(k)) for _, _, k, _ in all_uids], 32))
+    body.append(emit_text_table("uids", [u for u, _, _, _ in all_uids]))
+    body.append(emit_text_table("names", [n for _, n, _, _ in all_uids]))
     body.append(emit_array("retiredFlags", "Bool", ["true" if r else "false" for _, _, _, r in all_uids], 16))
     body.append("}\n")
     write(out, "UIDDictionary+Entries.swift", "\n".join(body))

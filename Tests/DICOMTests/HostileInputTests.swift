@@ -23,6 +23,21 @@ import Testing
         }
     }
 
+    /// A file that ends inside a huge skipped value: the reader seeks to the end and reports
+    /// truncation (once it looped there forever).
+    @Test func fileEndingInsideAHugeValueIsTruncated() throws {
+        let bytes = Support.explicit(.pixelData, .OW, length: 0x7FFF_FFF0) + [UInt8](repeating: 1, count: 1000)
+        let path = Support.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var config = DataSetParser.Configuration()
+        config.maxValueLength = 16
+        let reader = try DICOMFileReader(path: path, configuration: config, chunkSize: 4096)
+        let error = Support.error { while try reader.next() != nil {} }
+        #expect(error?.code == .truncated)
+        #expect(error?.offset == 0)
+    }
+
     @Test func absurdLengthInMetaIsRefused() throws {
         var bytes = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
         bytes += Support.explicit(.fileMetaInformationVersion, .OB, length: 0x7FFF_FFFF)

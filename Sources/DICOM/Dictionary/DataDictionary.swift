@@ -36,22 +36,38 @@ public enum DataDictionary {
     public static func entry(for tag: Tag) -> DictionaryEntry? {
         if let index = index(of: tag.rawValue) {
             return DictionaryEntry(
-                tag: tag, vrColumn: vrColumns[Int(vrIndices[index])], vm: vms[index],
-                name: names[index], keyword: keywords[index], isRetired: retiredFlags[index])
+                tag: tag, vrColumn: vrColumns[vrIndex(index)],
+                vm: vmColumns[Int(PackedTable.hex(attributeTable, index: index, stride: 5, at: 2, width: 2))],
+                name: PackedTable.string(namesText, namesOffsets, index),
+                keyword: PackedTable.string(keywordsText, keywordsOffsets, index),
+                isRetired: PackedTable.hex(attributeTable, index: index, stride: 5, at: 4, width: 1) == 1)
         }
         for i in repeaterMasks.indices where tag.rawValue & repeaterMasks[i] == repeaterValues[i] {
             // Repeating groups are even groups only (60xx overlays, 50xx curves).
             if tag.group & 1 == 1 { return nil }
             return DictionaryEntry(
-                tag: tag, vrColumn: vrColumns[Int(repeaterVRIndices[i])], vm: repeaterVMs[i],
-                name: repeaterNames[i], keyword: repeaterKeywords[i], isRetired: repeaterRetiredFlags[i])
+                tag: tag, vrColumn: vrColumns[Int(repeaterVRIndices[i])], vm: vmColumns[Int(repeaterVMIndices[i])],
+                name: PackedTable.string(repeaterNamesText, repeaterNamesOffsets, i),
+                keyword: PackedTable.string(repeaterKeywordsText, repeaterKeywordsOffsets, i),
+                isRetired: repeaterRetiredFlags[i])
         }
         return nil
     }
 
     /// The tag whose keyword is `keyword`, for fixed (non-repeating) entries.
     public static func tag(forKeyword keyword: String) -> Tag? {
-        keywordIndex[keyword].map { Tag(tags[$0]) }
+        keywordIndex[keyword].map { Tag(tag(at: $0)) }
+    }
+
+    /// The VR list of `tag` without building a whole entry (the parser's hot path).
+    static func implicitVRFast(_ tag: Tag) -> VR? {
+        guard let index = index(of: tag.rawValue) else { return nil }
+        return implicitVRs[vrIndex(index)]
+    }
+
+    /// `DictionaryEntry.implicitVR` for each VR column.
+    private static let implicitVRs: [VR] = vrColumns.map { column in
+        DictionaryEntry(tag: Tag(0), vrColumn: column, vm: "", name: "", keyword: "", isRetired: false).implicitVR
     }
 
     /// The VR an implicit-VR reader assigns to `tag`: group lengths are UL, private
@@ -60,24 +76,33 @@ public enum DataDictionary {
         if tag.isGroupLength { return .UL }
         if tag.isPrivateCreator { return .LO }
         if tag.isPrivate { return .UN }
-        return entry(for: tag)?.implicitVR ?? .UN
+        return implicitVRFast(tag) ?? entry(for: tag)?.implicitVR ?? .UN
     }
 
     private static let keywordIndex: [String: Int] = {
         var map: [String: Int] = [:]
-        map.reserveCapacity(keywords.count)
-        for (i, keyword) in keywords.enumerated() where !keyword.isEmpty {
-            map[keyword] = i
+        map.reserveCapacity(entryCount)
+        for i in 0..<entryCount {
+            let keyword = PackedTable.string(keywordsText, keywordsOffsets, i)
+            if !keyword.isEmpty { map[keyword] = i }
         }
         return map
     }()
 
+    private static func tag(at index: Int) -> UInt32 {
+        PackedTable.hex(tagTable, index: index, stride: 8, width: 8)
+    }
+
+    private static func vrIndex(_ index: Int) -> Int {
+        Int(PackedTable.hex(attributeTable, index: index, stride: 5, width: 2))
+    }
+
     private static func index(of raw: UInt32) -> Int? {
         var low = 0
-        var high = tags.count - 1
+        var high = entryCount - 1
         while low <= high {
             let mid = (low + high) / 2
-            let value = tags[mid]
+            let value = tag(at: mid)
             if value == raw { return mid }
             if value < raw { low = mid + 1 } else { high = mid - 1 }
         }

@@ -3,17 +3,19 @@
 public enum UIDDictionary {
     /// The registered name of `uid` ("CT Image Storage"), nil if not registered.
     public static func name(of uid: String) -> String? {
-        index[uid].map { names[$0] }
+        index[uid].map { PackedTable.string(namesText, namesOffsets, $0) }
     }
 
     /// The registered kind of `uid` ("SOP Class", "Transfer Syntax"…), nil if not registered.
     public static func kind(of uid: String) -> String? {
-        index[uid].map { kinds[$0] }
+        index[uid].map { kindColumns[Int(kindIndices[$0])] }
     }
 
     private static let index: [String: Int] = {
         var map: [String: Int] = [:]
-        for (i, uid) in uids.enumerated() { map[uid] = i }
+        for i in 0..<PackedTable.count(uidsOffsets) {
+            map[PackedTable.string(uidsText, uidsOffsets, i)] = i
+        }
         return map
     }()
 }

@@ -38,7 +38,7 @@ public struct DumpRecord: Sendable, Hashable {
 
 /// Turns `DataSetEvent`s into `DumpRecord`s, decoding text with the data set's Specific
 /// Character Set.
-public struct DumpRecorder {
+public struct DumpRecorder: Sendable {
     /// The records so far.
     public private(set) var records: [DumpRecord] = []
     private var depth = 0

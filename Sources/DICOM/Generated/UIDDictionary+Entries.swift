@@ -2,375 +2,386 @@
 // swift-format-ignore-file
 
 extension UIDDictionary {
-    static let uids: [String] = [
-        "1.2.840.10008.1.1", "1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.98",
-        "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
-        "1.2.840.10008.1.2.4.52", "1.2.840.10008.1.2.4.53", "1.2.840.10008.1.2.4.54", "1.2.840.10008.1.2.4.55",
-        "1.2.840.10008.1.2.4.56", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.58", "1.2.840.10008.1.2.4.59",
-        "1.2.840.10008.1.2.4.60", "1.2.840.10008.1.2.4.61", "1.2.840.10008.1.2.4.62", "1.2.840.10008.1.2.4.63",
-        "1.2.840.10008.1.2.4.64", "1.2.840.10008.1.2.4.65", "1.2.840.10008.1.2.4.66", "1.2.840.10008.1.2.4.70",
-        "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
-        "1.2.840.10008.1.2.4.92", "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.94", "1.2.840.10008.1.2.4.95",
-        "1.2.840.10008.1.2.4.100", "1.2.840.10008.1.2.4.100.1", "1.2.840.10008.1.2.4.101", "1.2.840.10008.1.2.4.101.1",
-        "1.2.840.10008.1.2.4.102", "1.2.840.10008.1.2.4.102.1", "1.2.840.10008.1.2.4.103", "1.2.840.10008.1.2.4.103.1",
-        "1.2.840.10008.1.2.4.104", "1.2.840.10008.1.2.4.104.1", "1.2.840.10008.1.2.4.105", "1.2.840.10008.1.2.4.105.1",
-        "1.2.840.10008.1.2.4.106", "1.2.840.10008.1.2.4.106.1", "1.2.840.10008.1.2.4.107", "1.2.840.10008.1.2.4.108",
-        "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203", "1.2.840.10008.1.2.4.204",
-        "1.2.840.10008.1.2.4.205", "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.6.1", "1.2.840.10008.1.2.6.2",
-        "1.2.840.10008.1.2.7.1", "1.2.840.10008.1.2.7.2", "1.2.840.10008.1.2.7.3", "1.2.840.10008.1.3.10",
-        "1.2.840.10008.1.4.1.1", "1.2.840.10008.1.4.1.2", "1.2.840.10008.1.4.1.3", "1.2.840.10008.1.4.1.4",
-        "1.2.840.10008.1.4.1.5", "1.2.840.10008.1.4.1.6", "1.2.840.10008.1.4.1.7", "1.2.840.10008.1.4.1.8",
-        "1.2.840.10008.1.4.1.9", "1.2.840.10008.1.4.1.10", "1.2.840.10008.1.4.1.11", "1.2.840.10008.1.4.1.12",
-        "1.2.840.10008.1.4.1.13", "1.2.840.10008.1.4.1.14", "1.2.840.10008.1.4.1.15", "1.2.840.10008.1.4.1.16",
-        "1.2.840.10008.1.4.1.17", "1.2.840.10008.1.4.1.18", "1.2.840.10008.1.4.2.1", "1.2.840.10008.1.4.2.2",
-        "1.2.840.10008.1.4.3.1", "1.2.840.10008.1.4.3.2", "1.2.840.10008.1.4.3.3", "1.2.840.10008.1.4.4.1",
-        "1.2.840.10008.1.4.5.1", "1.2.840.10008.1.4.6.1", "1.2.840.10008.1.4.6.2", "1.2.840.10008.1.4.6.3",
-        "1.2.840.10008.1.5.1", "1.2.840.10008.1.5.2", "1.2.840.10008.1.5.3", "1.2.840.10008.1.5.4",
-        "1.2.840.10008.1.5.5", "1.2.840.10008.1.5.6", "1.2.840.10008.1.5.7", "1.2.840.10008.1.5.8",
-        "1.2.840.10008.1.9", "1.2.840.10008.1.20", "1.2.840.10008.1.20.1", "1.2.840.10008.1.20.1.1",
-        "1.2.840.10008.1.20.2", "1.2.840.10008.1.20.2.1", "1.2.840.10008.1.40", "1.2.840.10008.1.40.1",
-        "1.2.840.10008.1.42", "1.2.840.10008.1.42.1", "1.2.840.10008.2.6.1", "1.2.840.10008.2.16.4",
-        "1.2.840.10008.2.16.5", "1.2.840.10008.2.16.6", "1.2.840.10008.2.16.7", "1.2.840.10008.2.16.8",
-        "1.2.840.10008.2.16.9", "1.2.840.10008.2.16.10", "1.2.840.10008.2.16.11", "1.2.840.10008.2.16.12",
-        "1.2.840.10008.2.16.13", "1.2.840.10008.2.16.14", "1.2.840.10008.2.16.15", "1.2.840.10008.2.16.16",
-        "1.2.840.10008.2.16.17", "1.2.840.10008.2.16.18", "1.2.840.10008.3.1.1.1", "1.2.840.10008.3.1.2.1.1",
-        "1.2.840.10008.3.1.2.1.4", "1.2.840.10008.3.1.2.2.1", "1.2.840.10008.3.1.2.3.1", "1.2.840.10008.3.1.2.3.2",
-        "1.2.840.10008.3.1.2.3.3", "1.2.840.10008.3.1.2.3.4", "1.2.840.10008.3.1.2.3.5", "1.2.840.10008.3.1.2.5.1",
-        "1.2.840.10008.3.1.2.5.4", "1.2.840.10008.3.1.2.5.5", "1.2.840.10008.3.1.2.6.1", "1.2.840.10008.4.2",
-        "1.2.840.10008.5.1.1.1", "1.2.840.10008.5.1.1.2", "1.2.840.10008.5.1.1.4", "1.2.840.10008.5.1.1.4.1",
-        "1.2.840.10008.5.1.1.4.2", "1.2.840.10008.5.1.1.9", "1.2.840.10008.5.1.1.9.1", "1.2.840.10008.5.1.1.14",
-        "1.2.840.10008.5.1.1.15", "1.2.840.10008.5.1.1.16", "1.2.840.10008.5.1.1.16.376", "1.2.840.10008.5.1.1.17",
-        "1.2.840.10008.5.1.1.17.376", "1.2.840.10008.5.1.1.18", "1.2.840.10008.5.1.1.18.1", "1.2.840.10008.5.1.1.22",
-        "1.2.840.10008.5.1.1.23", "1.2.840.10008.5.1.1.24", "1.2.840.10008.5.1.1.24.1", "1.2.840.10008.5.1.1.25",
-        "1.2.840.10008.5.1.1.26", "1.2.840.10008.5.1.1.27", "1.2.840.10008.5.1.1.29", "1.2.840.10008.5.1.1.30",
-        "1.2.840.10008.5.1.1.31", "1.2.840.10008.5.1.1.32", "1.2.840.10008.5.1.1.33", "1.2.840.10008.5.1.1.40",
-        "1.2.840.10008.5.1.1.40.1", "1.2.840.10008.5.1.4.1.1.1", "1.2.840.10008.5.1.4.1.1.1.1", "1.2.840.10008.5.1.4.1.1.1.1.1",
-        "1.2.840.10008.5.1.4.1.1.1.2", "1.2.840.10008.5.1.4.1.1.1.2.1", "1.2.840.10008.5.1.4.1.1.1.3", "1.2.840.10008.5.1.4.1.1.1.3.1",
-        "1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.2.1", "1.2.840.10008.5.1.4.1.1.2.2", "1.2.840.10008.5.1.4.1.1.3",
-        "1.2.840.10008.5.1.4.1.1.3.1", "1.2.840.10008.5.1.4.1.1.4", "1.2.840.10008.5.1.4.1.1.4.1", "1.2.840.10008.5.1.4.1.1.4.2",
-        "1.2.840.10008.5.1.4.1.1.4.3", "1.2.840.10008.5.1.4.1.1.4.4", "1.2.840.10008.5.1.4.1.1.5", "1.2.840.10008.5.1.4.1.1.6",
-        "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.6.2", "1.2.840.10008.5.1.4.1.1.6.3", "1.2.840.10008.5.1.4.1.1.7",
-        "1.2.840.10008.5.1.4.1.1.7.1", "1.2.840.10008.5.1.4.1.1.7.2", "1.2.840.10008.5.1.4.1.1.7.3", "1.2.840.10008.5.1.4.1.1.7.4",
-        "1.2.840.10008.5.1.4.1.1.8", "1.2.840.10008.5.1.4.1.1.9", "1.2.840.10008.5.1.4.1.1.9.1", "1.2.840.10008.5.1.4.1.1.9.1.1",
-        "1.2.840.10008.5.1.4.1.1.9.1.2", "1.2.840.10008.5.1.4.1.1.9.1.3", "1.2.840.10008.5.1.4.1.1.9.1.4", "1.2.840.10008.5.1.4.1.1.9.2.1",
-        "1.2.840.10008.5.1.4.1.1.9.3.1", "1.2.840.10008.5.1.4.1.1.9.4.1", "1.2.840.10008.5.1.4.1.1.9.4.2", "1.2.840.10008.5.1.4.1.1.9.5.1",
-        "1.2.840.10008.5.1.4.1.1.9.6.1", "1.2.840.10008.5.1.4.1.1.9.6.2", "1.2.840.10008.5.1.4.1.1.9.7.1", "1.2.840.10008.5.1.4.1.1.9.7.2",
-        "1.2.840.10008.5.1.4.1.1.9.7.3", "1.2.840.10008.5.1.4.1.1.9.7.4", "1.2.840.10008.5.1.4.1.1.9.8.1", "1.2.840.10008.5.1.4.1.1.10",
-        "1.2.840.10008.5.1.4.1.1.11", "1.2.840.10008.5.1.4.1.1.11.1", "1.2.840.10008.5.1.4.1.1.11.2", "1.2.840.10008.5.1.4.1.1.11.3",
-        "1.2.840.10008.5.1.4.1.1.11.4", "1.2.840.10008.5.1.4.1.1.11.5", "1.2.840.10008.5.1.4.1.1.11.6", "1.2.840.10008.5.1.4.1.1.11.7",
-        "1.2.840.10008.5.1.4.1.1.11.8", "1.2.840.10008.5.1.4.1.1.11.9", "1.2.840.10008.5.1.4.1.1.11.10", "1.2.840.10008.5.1.4.1.1.11.11",
-        "1.2.840.10008.5.1.4.1.1.11.12", "1.2.840.10008.5.1.4.1.1.12.1", "1.2.840.10008.5.1.4.1.1.12.1.1", "1.2.840.10008.5.1.4.1.1.12.2",
-        "1.2.840.10008.5.1.4.1.1.12.2.1", "1.2.840.10008.5.1.4.1.1.12.3", "1.2.840.10008.5.1.4.1.1.12.77", "1.2.840.10008.5.1.4.1.1.13.1.1",
-        "1.2.840.10008.5.1.4.1.1.13.1.2", "1.2.840.10008.5.1.4.1.1.13.1.3", "1.2.840.10008.5.1.4.1.1.13.1.4", "1.2.840.10008.5.1.4.1.1.13.1.5",
-        "1.2.840.10008.5.1.4.1.1.14.1", "1.2.840.10008.5.1.4.1.1.14.2", "1.2.840.10008.5.1.4.1.1.20", "1.2.840.10008.5.1.4.1.1.30",
-        "1.2.840.10008.5.1.4.1.1.40", "1.2.840.10008.5.1.4.1.1.66", "1.2.840.10008.5.1.4.1.1.66.1", "1.2.840.10008.5.1.4.1.1.66.2",
-        "1.2.840.10008.5.1.4.1.1.66.3", "1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.66.5", "1.2.840.10008.5.1.4.1.1.66.6",
-        "1.2.840.10008.5.1.4.1.1.67", "1.2.840.10008.5.1.4.1.1.68.1", "1.2.840.10008.5.1.4.1.1.68.2", "1.2.840.10008.5.1.4.1.1.77.1",
-        "1.2.840.10008.5.1.4.1.1.77.1.1", "1.2.840.10008.5.1.4.1.1.77.1.1.1", "1.2.840.10008.5.1.4.1.1.77.1.2", "1.2.840.10008.5.1.4.1.1.77.1.2.1",
-        "1.2.840.10008.5.1.4.1.1.77.1.3", "1.2.840.10008.5.1.4.1.1.77.1.4", "1.2.840.10008.5.1.4.1.1.77.1.4.1", "1.2.840.10008.5.1.4.1.1.77.1.5.1",
-        "1.2.840.10008.5.1.4.1.1.77.1.5.2", "1.2.840.10008.5.1.4.1.1.77.1.5.3", "1.2.840.10008.5.1.4.1.1.77.1.5.4", "1.2.840.10008.5.1.4.1.1.77.1.5.5",
-        "1.2.840.10008.5.1.4.1.1.77.1.5.6", "1.2.840.10008.5.1.4.1.1.77.1.5.7", "1.2.840.10008.5.1.4.1.1.77.1.5.8", "1.2.840.10008.5.1.4.1.1.77.1.6",
-        "1.2.840.10008.5.1.4.1.1.77.1.7", "1.2.840.10008.5.1.4.1.1.77.1.8", "1.2.840.10008.5.1.4.1.1.77.1.9", "1.2.840.10008.5.1.4.1.1.77.2",
-        "1.2.840.10008.5.1.4.1.1.78.1", "1.2.840.10008.5.1.4.1.1.78.2", "1.2.840.10008.5.1.4.1.1.78.3", "1.2.840.10008.5.1.4.1.1.78.4",
-        "1.2.840.10008.5.1.4.1.1.78.5", "1.2.840.10008.5.1.4.1.1.78.6", "1.2.840.10008.5.1.4.1.1.78.7", "1.2.840.10008.5.1.4.1.1.78.8",
-        "1.2.840.10008.5.1.4.1.1.79.1", "1.2.840.10008.5.1.4.1.1.80.1", "1.2.840.10008.5.1.4.1.1.81.1", "1.2.840.10008.5.1.4.1.1.82.1",
-        "1.2.840.10008.5.1.4.1.1.88.1", "1.2.840.10008.5.1.4.1.1.88.2", "1.2.840.10008.5.1.4.1.1.88.3", "1.2.840.10008.5.1.4.1.1.88.4",
-        "1.2.840.10008.5.1.4.1.1.88.11", "1.2.840.10008.5.1.4.1.1.88.22", "1.2.840.10008.5.1.4.1.1.88.33", "1.2.840.10008.5.1.4.1.1.88.34",
-        "1.2.840.10008.5.1.4.1.1.88.35", "1.2.840.10008.5.1.4.1.1.88.40", "1.2.840.10008.5.1.4.1.1.88.50", "1.2.840.10008.5.1.4.1.1.88.59",
-        "1.2.840.10008.5.1.4.1.1.88.65", "1.2.840.10008.5.1.4.1.1.88.67", "1.2.840.10008.5.1.4.1.1.88.68", "1.2.840.10008.5.1.4.1.1.88.69",
-        "1.2.840.10008.5.1.4.1.1.88.70", "1.2.840.10008.5.1.4.1.1.88.71", "1.2.840.10008.5.1.4.1.1.88.72", "1.2.840.10008.5.1.4.1.1.88.73",
-        "1.2.840.10008.5.1.4.1.1.88.74", "1.2.840.10008.5.1.4.1.1.88.75", "1.2.840.10008.5.1.4.1.1.88.76", "1.2.840.10008.5.1.4.1.1.88.77",
-        "1.2.840.10008.5.1.4.1.1.90.1", "1.2.840.10008.5.1.4.1.1.91.1", "1.2.840.10008.5.1.4.1.1.104.1", "1.2.840.10008.5.1.4.1.1.104.2",
-        "1.2.840.10008.5.1.4.1.1.104.3", "1.2.840.10008.5.1.4.1.1.104.4", "1.2.840.10008.5.1.4.1.1.104.5", "1.2.840.10008.5.1.4.1.1.128",
-        "1.2.840.10008.5.1.4.1.1.128.1", "1.2.840.10008.5.1.4.1.1.129", "1.2.840.10008.5.1.4.1.1.130", "1.2.840.10008.5.1.4.1.1.131",
-        "1.2.840.10008.5.1.4.1.1.200.1", "1.2.840.10008.5.1.4.1.1.200.2", "1.2.840.10008.5.1.4.1.1.200.3", "1.2.840.10008.5.1.4.1.1.200.4",
-        "1.2.840.10008.5.1.4.1.1.200.5", "1.2.840.10008.5.1.4.1.1.200.6", "1.2.840.10008.5.1.4.1.1.200.7", "1.2.840.10008.5.1.4.1.1.200.8",
-        "1.2.840.10008.5.1.4.1.1.201.1", "1.2.840.10008.5.1.4.1.1.201.1.1", "1.2.840.10008.5.1.4.1.1.201.2", "1.2.840.10008.5.1.4.1.1.201.3",
-        "1.2.840.10008.5.1.4.1.1.201.4", "1.2.840.10008.5.1.4.1.1.201.5", "1.2.840.10008.5.1.4.1.1.201.6", "1.2.840.10008.5.1.4.1.1.481.1",
-        "1.2.840.10008.5.1.4.1.1.481.2", "1.2.840.10008.5.1.4.1.1.481.3", "1.2.840.10008.5.1.4.1.1.481.4", "1.2.840.10008.5.1.4.1.1.481.5",
-        "1.2.840.10008.5.1.4.1.1.481.6", "1.2.840.10008.5.1.4.1.1.481.7", "1.2.840.10008.5.1.4.1.1.481.8", "1.2.840.10008.5.1.4.1.1.481.9",
-        "1.2.840.10008.5.1.4.1.1.481.10", "1.2.840.10008.5.1.4.1.1.481.11", "1.2.840.10008.5.1.4.1.1.481.12", "1.2.840.10008.5.1.4.1.1.481.13",
-        "1.2.840.10008.5.1.4.1.1.481.14", "1.2.840.10008.5.1.4.1.1.481.15", "1.2.840.10008.5.1.4.1.1.481.16", "1.2.840.10008.5.1.4.1.1.481.17",
-        "1.2.840.10008.5.1.4.1.1.481.18", "1.2.840.10008.5.1.4.1.1.481.19", "1.2.840.10008.5.1.4.1.1.481.20", "1.2.840.10008.5.1.4.1.1.481.21",
-        "1.2.840.10008.5.1.4.1.1.481.22", "1.2.840.10008.5.1.4.1.1.481.23", "1.2.840.10008.5.1.4.1.1.481.24", "1.2.840.10008.5.1.4.1.1.481.25",
-        "1.2.840.10008.5.1.4.1.1.501.1", "1.2.840.10008.5.1.4.1.1.501.2.1", "1.2.840.10008.5.1.4.1.1.501.2.2", "1.2.840.10008.5.1.4.1.1.501.3",
-        "1.2.840.10008.5.1.4.1.1.501.4", "1.2.840.10008.5.1.4.1.1.501.5", "1.2.840.10008.5.1.4.1.1.501.6", "1.2.840.10008.5.1.4.1.1.601.1",
-        "1.2.840.10008.5.1.4.1.1.601.2", "1.2.840.10008.5.1.4.1.2.1.1", "1.2.840.10008.5.1.4.1.2.1.2", "1.2.840.10008.5.1.4.1.2.1.3",
-        "1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.2.2", "1.2.840.10008.5.1.4.1.2.2.3", "1.2.840.10008.5.1.4.1.2.3.1",
-        "1.2.840.10008.5.1.4.1.2.3.2", "1.2.840.10008.5.1.4.1.2.3.3", "1.2.840.10008.5.1.4.1.2.4.2", "1.2.840.10008.5.1.4.1.2.4.3",
-        "1.2.840.10008.5.1.4.1.2.5.3", "1.2.840.10008.5.1.4.20.1", "1.2.840.10008.5.1.4.20.2", "1.2.840.10008.5.1.4.20.3",
-        "1.2.840.10008.5.1.4.31", "1.2.840.10008.5.1.4.32", "1.2.840.10008.5.1.4.32.1", "1.2.840.10008.5.1.4.32.2",
-        "1.2.840.10008.5.1.4.32.3", "1.2.840.10008.5.1.4.33", "1.2.840.10008.5.1.4.34.1", "1.2.840.10008.5.1.4.34.2",
-        "1.2.840.10008.5.1.4.34.3", "1.2.840.10008.5.1.4.34.4", "1.2.840.10008.5.1.4.34.4.1", "1.2.840.10008.5.1.4.34.4.2",
-        "1.2.840.10008.5.1.4.34.4.3", "1.2.840.10008.5.1.4.34.4.4", "1.2.840.10008.5.1.4.34.5", "1.2.840.10008.5.1.4.34.5.1",
-        "1.2.840.10008.5.1.4.34.6", "1.2.840.10008.5.1.4.34.6.1", "1.2.840.10008.5.1.4.34.6.2", "1.2.840.10008.5.1.4.34.6.3",
-        "1.2.840.10008.5.1.4.34.6.4", "1.2.840.10008.5.1.4.34.6.5", "1.2.840.10008.5.1.4.34.7", "1.2.840.10008.5.1.4.34.8",
-        "1.2.840.10008.5.1.4.34.9", "1.2.840.10008.5.1.4.34.10", "1.2.840.10008.5.1.4.37.1", "1.2.840.10008.5.1.4.37.2",
-        "1.2.840.10008.5.1.4.37.3", "1.2.840.10008.5.1.4.38.1", "1.2.840.10008.5.1.4.38.2", "1.2.840.10008.5.1.4.38.3",
-        "1.2.840.10008.5.1.4.38.4", "1.2.840.10008.5.1.4.39.1", "1.2.840.10008.5.1.4.39.2", "1.2.840.10008.5.1.4.39.3",
-        "1.2.840.10008.5.1.4.39.4", "1.2.840.10008.5.1.4.41", "1.2.840.10008.5.1.4.42", "1.2.840.10008.5.1.4.43.1",
-        "1.2.840.10008.5.1.4.43.2", "1.2.840.10008.5.1.4.43.3", "1.2.840.10008.5.1.4.43.4", "1.2.840.10008.5.1.4.44.1",
-        "1.2.840.10008.5.1.4.44.2", "1.2.840.10008.5.1.4.44.3", "1.2.840.10008.5.1.4.44.4", "1.2.840.10008.5.1.4.45.1",
-        "1.2.840.10008.5.1.4.45.2", "1.2.840.10008.5.1.4.45.3", "1.2.840.10008.5.1.4.45.4", "1.2.840.10008.7.1.1",
-        "1.2.840.10008.7.1.2", "1.2.840.10008.8.1.1", "1.2.840.10008.10.1", "1.2.840.10008.10.2",
-        "1.2.840.10008.10.3", "1.2.840.10008.10.4", "1.2.840.10008.15.0.3.1", "1.2.840.10008.15.0.3.2",
-        "1.2.840.10008.15.0.3.3", "1.2.840.10008.15.0.3.4", "1.2.840.10008.15.0.3.5", "1.2.840.10008.15.0.3.6",
-        "1.2.840.10008.15.0.3.7", "1.2.840.10008.15.0.3.8", "1.2.840.10008.15.0.3.9", "1.2.840.10008.15.0.3.10",
-        "1.2.840.10008.15.0.3.11", "1.2.840.10008.15.0.3.12", "1.2.840.10008.15.0.3.13", "1.2.840.10008.15.0.3.14",
-        "1.2.840.10008.15.0.3.15", "1.2.840.10008.15.0.3.16", "1.2.840.10008.15.0.3.17", "1.2.840.10008.15.0.3.18",
-        "1.2.840.10008.15.0.3.19", "1.2.840.10008.15.0.3.20", "1.2.840.10008.15.0.3.21", "1.2.840.10008.15.0.3.22",
-        "1.2.840.10008.15.0.3.23", "1.2.840.10008.15.0.3.24", "1.2.840.10008.15.0.3.25", "1.2.840.10008.15.0.3.26",
-        "1.2.840.10008.15.0.3.27", "1.2.840.10008.15.0.3.28", "1.2.840.10008.15.0.3.29", "1.2.840.10008.15.0.3.30",
-        "1.2.840.10008.15.0.3.31", "1.2.840.10008.15.0.4.1", "1.2.840.10008.15.0.4.2", "1.2.840.10008.15.0.4.3",
-        "1.2.840.10008.15.0.4.4", "1.2.840.10008.15.0.4.5", "1.2.840.10008.15.0.4.6", "1.2.840.10008.15.0.4.7",
-        "1.2.840.10008.15.0.4.8", "1.2.840.10008.15.1.1",
+    static let kindColumns: [String] = [
+        "Application Context Name", "Application Hosting Model", "Coding Scheme", "DICOM UIDs as a Coding Scheme",
+        "LDAP OID", "Mapping Resource", "Meta SOP Class", "SOP Class",
+        "Service Class", "Synchronization Frame of Reference", "Transfer Syntax", "Well-known SOP Instance",
+        "Well-known frame of reference",
     ]
-    static let names: [String] = [
-        "Verification SOP Class", "Implicit VR Little Endian", "Explicit VR Little Endian", "Encapsulated Uncompressed Explicit VR Little Endian",
-        "Deflated Explicit VR Little Endian", "Explicit VR Big Endian", "JPEG Baseline (Process 1)", "JPEG Extended (Process 2 and 4)",
-        "JPEG Extended (Process 3 and 5)", "JPEG Spectral Selection, Non-Hierarchical (Process 6 and 8)", "JPEG Spectral Selection, Non-Hierarchical (Process 7 and 9)", "JPEG Full Progression, Non-Hierarchical (Process 10 and 12)",
-        "JPEG Full Progression, Non-Hierarchical (Process 11 and 13)", "JPEG Lossless, Non-Hierarchical (Process 14)", "JPEG Lossless, Non-Hierarchical (Process 15)", "JPEG Extended, Hierarchical (Process 16 and 18)",
-        "JPEG Extended, Hierarchical (Process 17 and 19)", "JPEG Spectral Selection, Hierarchical (Process 20 and 22)", "JPEG Spectral Selection, Hierarchical (Process 21 and 23)", "JPEG Full Progression, Hierarchical (Process 24 and 26)",
-        "JPEG Full Progression, Hierarchical (Process 25 and 27)", "JPEG Lossless, Hierarchical (Process 28)", "JPEG Lossless, Hierarchical (Process 29)", "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])",
-        "JPEG-LS Lossless Image Compression", "JPEG-LS Lossy (Near-Lossless) Image Compression", "JPEG 2000 Image Compression (Lossless Only)", "JPEG 2000 Image Compression",
-        "JPEG 2000 Part 2 Multi-component Image Compression (Lossless Only)", "JPEG 2000 Part 2 Multi-component Image Compression", "JPIP Referenced", "JPIP Referenced Deflate",
-        "MPEG2 Main Profile / Main Level", "Fragmentable MPEG2 Main Profile / Main Level", "MPEG2 Main Profile / High Level", "Fragmentable MPEG2 Main Profile / High Level",
-        "MPEG-4 AVC/H.264 High Profile / Level 4.1", "Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.1", "MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1", "Fragmentable MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1",
-        "MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video", "Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video", "MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video", "Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video",
-        "MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2", "Fragmentable MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2", "HEVC/H.265 Main Profile / Level 5.1", "HEVC/H.265 Main 10 Profile / Level 5.1",
-        "High-Throughput JPEG 2000 Image Compression (Lossless Only)", "High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)", "High-Throughput JPEG 2000 Image Compression", "JPIP HTJ2K Referenced",
-        "JPIP HTJ2K Referenced Deflate", "RLE Lossless", "RFC 2557 MIME encapsulation", "XML Encoding",
-        "SMPTE ST 2110-20 Uncompressed Progressive Active Video", "SMPTE ST 2110-20 Uncompressed Interlaced Active Video", "SMPTE ST 2110-30 PCM Digital Audio", "Media Storage Directory Storage",
-        "Talairach Brain Atlas Frame of Reference", "SPM2 T1 Frame of Reference", "SPM2 T2 Frame of Reference", "SPM2 PD Frame of Reference",
-        "SPM2 EPI Frame of Reference", "SPM2 FIL T1 Frame of Reference", "SPM2 PET Frame of Reference", "SPM2 TRANSM Frame of Reference",
-        "SPM2 SPECT Frame of Reference", "SPM2 GRAY Frame of Reference", "SPM2 WHITE Frame of Reference", "SPM2 CSF Frame of Reference",
-        "SPM2 BRAINMASK Frame of Reference", "SPM2 AVG305T1 Frame of Reference", "SPM2 AVG152T1 Frame of Reference", "SPM2 AVG152T2 Frame of Reference",
-        "SPM2 AVG152PD Frame of Reference", "SPM2 SINGLESUBJT1 Frame of Reference", "ICBM 452 T1 Frame of Reference", "ICBM Single Subject MRI Frame of Reference",
-        "IEC 61217 Fixed Coordinate System Frame of Reference", "Standard Robotic-Arm Coordinate System Frame of Reference", "IEC 61217 Table Top Coordinate System Frame of Reference", "SRI24 Frame of Reference",
-        "Colin27 Frame of Reference", "LPBA40/AIR Frame of Reference", "LPBA40/FLIRT Frame of Reference", "LPBA40/SPM5 Frame of Reference",
-        "Hot Iron Color Palette SOP Instance", "PET Color Palette SOP Instance", "Hot Metal Blue Color Palette SOP Instance", "PET 20 Step Color Palette SOP Instance",
-        "Spring Color Palette SOP Instance", "Summer Color Palette SOP Instance", "Fall Color Palette SOP Instance", "Winter Color Palette SOP Instance",
-        "Basic Study Content Notification SOP Class", "Papyrus 3 Implicit VR Little Endian", "Storage Commitment Push Model SOP Class", "Storage Commitment Push Model SOP Instance",
-        "Storage Commitment Pull Model SOP Class", "Storage Commitment Pull Model SOP Instance", "Procedural Event Logging SOP Class", "Procedural Event Logging SOP Instance",
-        "Substance Administration Logging SOP Class", "Substance Administration Logging SOP Instance", "DICOM UID Registry", "DICOM Controlled Terminology",
-        "Adult Mouse Anatomy Ontology", "Uberon Ontology", "Integrated Taxonomic Information System (ITIS) Taxonomic Serial Number (TSN)", "Mouse Genome Initiative (MGI)",
-        "PubChem Compound CID", "Dublin Core", "New York University Melanoma Clinical Cooperative Group", "Mayo Clinic Non-radiological Images Specific Body Structure Anatomical Surface Region Guide",
-        "Image Biomarker Standardisation Initiative", "Radiomics Ontology", "RadElement", "ICD-11",
-        "Unified numbering system (UNS) for metals and alloys", "Research Resource Identification", "DICOM Application Context Name", "Detached Patient Management SOP Class",
-        "Detached Patient Management Meta SOP Class", "Detached Visit Management SOP Class", "Detached Study Management SOP Class", "Study Component Management SOP Class",
-        "Modality Performed Procedure Step SOP Class", "Modality Performed Procedure Step Retrieve SOP Class", "Modality Performed Procedure Step Notification SOP Class", "Detached Results Management SOP Class",
-        "Detached Results Management Meta SOP Class", "Detached Study Management Meta SOP Class", "Detached Interpretation Management SOP Class", "Storage Service Class",
-        "Basic Film Session SOP Class", "Basic Film Box SOP Class", "Basic Grayscale Image Box SOP Class", "Basic Color Image Box SOP Class",
-        "Referenced Image Box SOP Class", "Basic Grayscale Print Management Meta SOP Class", "Referenced Grayscale Print Management Meta SOP Class", "Print Job SOP Class",
-        "Basic Annotation Box SOP Class", "Printer SOP Class", "Printer Configuration Retrieval SOP Class", "Printer SOP Instance",
-        "Printer Configuration Retrieval SOP Instance", "Basic Color Print Management Meta SOP Class", "Referenced Color Print Management Meta SOP Class", "VOI LUT Box SOP Class",
-        "Presentation LUT SOP Class", "Image Overlay Box SOP Class", "Basic Print Image Overlay Box SOP Class", "Print Queue SOP Instance",
-        "Print Queue Management SOP Class", "Stored Print Storage SOP Class", "Hardcopy Grayscale Image Storage SOP Class", "Hardcopy Color Image Storage SOP Class",
-        "Pull Print Request SOP Class", "Pull Stored Print Management Meta SOP Class", "Media Creation Management SOP Class UID", "Display System SOP Class",
-        "Display System SOP Instance", "Computed Radiography Image Storage", "Digital X-Ray Image Storage - For Presentation", "Digital X-Ray Image Storage - For Processing",
-        "Digital Mammography X-Ray Image Storage - For Presentation", "Digital Mammography X-Ray Image Storage - For Processing", "Digital Intra-Oral X-Ray Image Storage - For Presentation", "Digital Intra-Oral X-Ray Image Storage - For Processing",
-        "CT Image Storage", "Enhanced CT Image Storage", "Legacy Converted Enhanced CT Image Storage", "Ultrasound Multi-frame Image Storage",
-        "Ultrasound Multi-frame Image Storage", "MR Image Storage", "Enhanced MR Image Storage", "MR Spectroscopy Storage",
-        "Enhanced MR Color Image Storage", "Legacy Converted Enhanced MR Image Storage", "Nuclear Medicine Image Storage", "Ultrasound Image Storage",
-        "Ultrasound Image Storage", "Enhanced US Volume Storage", "Photoacoustic Image Storage", "Secondary Capture Image Storage",
-        "Multi-frame Single Bit Secondary Capture Image Storage", "Multi-frame Grayscale Byte Secondary Capture Image Storage", "Multi-frame Grayscale Word Secondary Capture Image Storage", "Multi-frame True Color Secondary Capture Image Storage",
-        "Standalone Overlay Storage", "Standalone Curve Storage", "Waveform Storage - Trial", "12-lead ECG Waveform Storage",
-        "General ECG Waveform Storage", "Ambulatory ECG Waveform Storage", "General 32-bit ECG Waveform Storage", "Hemodynamic Waveform Storage",
-        "Cardiac Electrophysiology Waveform Storage", "Basic Voice Audio Waveform Storage", "General Audio Waveform Storage", "Arterial Pulse Waveform Storage",
-        "Respiratory Waveform Storage", "Multi-channel Respiratory Waveform Storage", "Routine Scalp Electroencephalogram Waveform Storage", "Electromyogram Waveform Storage",
-        "Electrooculogram Waveform Storage", "Sleep Electroencephalogram Waveform Storage", "Body Position Waveform Storage", "Standalone Modality LUT Storage",
-        "Standalone VOI LUT Storage", "Grayscale Softcopy Presentation State Storage", "Color Softcopy Presentation State Storage", "Pseudo-Color Softcopy Presentation State Storage",
-        "Blending Softcopy Presentation State Storage", "XA/XRF Grayscale Softcopy Presentation State Storage", "Grayscale Planar MPR Volumetric Presentation State Storage", "Compositing Planar MPR Volumetric Presentation State Storage",
-        "Advanced Blending Presentation State Storage", "Volume Rendering Volumetric Presentation State Storage", "Segmented Volume Rendering Volumetric Presentation State Storage", "Multiple Volume Rendering Volumetric Presentation State Storage",
-        "Variable Modality LUT Softcopy Presentation State Storage", "X-Ray Angiographic Image Storage", "Enhanced XA Image Storage", "X-Ray Radiofluoroscopic Image Storage",
-        "Enhanced XRF Image Storage", "X-Ray Angiographic Bi-Plane Image Storage", "", "X-Ray 3D Angiographic Image Storage",
-        "X-Ray 3D Craniofacial Image Storage", "Breast Tomosynthesis Image Storage", "Breast Projection X-Ray Image Storage - For Presentation", "Breast Projection X-Ray Image Storage - For Processing",
-        "Intravascular Optical Coherence Tomography Image Storage - For Presentation", "Intravascular Optical Coherence Tomography Image Storage - For Processing", "Nuclear Medicine Image Storage", "Parametric Map Storage",
-        "", "Raw Data Storage", "Spatial Registration Storage", "Spatial Fiducials Storage",
-        "Deformable Spatial Registration Storage", "Segmentation Storage", "Surface Segmentation Storage", "Tractography Results Storage",
-        "Real World Value Mapping Storage", "Surface Scan Mesh Storage", "Surface Scan Point Cloud Storage", "VL Image Storage - Trial",
-        "VL Endoscopic Image Storage", "Video Endoscopic Image Storage", "VL Microscopic Image Storage", "Video Microscopic Image Storage",
-        "VL Slide-Coordinates Microscopic Image Storage", "VL Photographic Image Storage", "Video Photographic Image Storage", "Ophthalmic Photography 8 Bit Image Storage",
-        "Ophthalmic Photography 16 Bit Image Storage", "Stereometric Relationship Storage", "Ophthalmic Tomography Image Storage", "Wide Field Ophthalmic Photography Stereographic Projection Image Storage",
-        "Wide Field Ophthalmic Photography 3D Coordinates Image Storage", "Ophthalmic Optical Coherence Tomography En Face Image Storage", "Ophthalmic Optical Coherence Tomography B-scan Volume Analysis Storage", "VL Whole Slide Microscopy Image Storage",
-        "Dermoscopic Photography Image Storage", "Confocal Microscopy Image Storage", "Confocal Microscopy Tiled Pyramidal Image Storage", "VL Multi-frame Image Storage - Trial",
-        "Lensometry Measurements Storage", "Autorefraction Measurements Storage", "Keratometry Measurements Storage", "Subjective Refraction Measurements Storage",
-        "Visual Acuity Measurements Storage", "Spectacle Prescription Report Storage", "Ophthalmic Axial Measurements Storage", "Intraocular Lens Calculations Storage",
-        "Macular Grid Thickness and Volume Report Storage", "Ophthalmic Visual Field Static Perimetry Measurements Storage", "Ophthalmic Thickness Map Storage", "Corneal Topography Map Storage",
-        "Text SR Storage - Trial", "Audio SR Storage - Trial", "Detail SR Storage - Trial", "Comprehensive SR Storage - Trial",
-        "Basic Text SR Storage", "Enhanced SR Storage", "Comprehensive SR Storage", "Comprehensive 3D SR Storage",
-        "Extensible SR Storage", "Procedure Log Storage", "Mammography CAD SR Storage", "Key Object Selection Document Storage",
-        "Chest CAD SR Storage", "X-Ray Radiation Dose SR Storage", "Radiopharmaceutical Radiation Dose SR Storage", "Colon CAD SR Storage",
-        "Implantation Plan SR Storage", "Acquisition Context SR Storage", "Simplified Adult Echo SR Storage", "Patient Radiation Dose SR Storage",
-        "Planned Imaging Agent Administration SR Storage", "Performed Imaging Agent Administration SR Storage", "Enhanced X-Ray Radiation Dose SR Storage", "Waveform Annotation SR Storage",
-        "Content Assessment Results Storage", "Microscopy Bulk Simple Annotations Storage", "Encapsulated PDF Storage", "Encapsulated CDA Storage",
-        "Encapsulated STL Storage", "Encapsulated OBJ Storage", "Encapsulated MTL Storage", "Positron Emission Tomography Image Storage",
-        "Legacy Converted Enhanced PET Image Storage", "Standalone PET Curve Storage", "Enhanced PET Image Storage", "Basic Structured Display Storage",
-        "CT Defined Procedure Protocol Storage", "CT Performed Procedure Protocol Storage", "Protocol Approval Storage", "Protocol Approval Information Model - FIND",
-        "Protocol Approval Information Model - MOVE", "Protocol Approval Information Model - GET", "XA Defined Procedure Protocol Storage", "XA Performed Procedure Protocol Storage",
-        "Inventory Storage", "Storage Management SOP Instance", "Inventory - FIND", "Inventory - MOVE",
-        "Inventory - GET", "Inventory Creation", "Repository Query", "RT Image Storage",
-        "RT Dose Storage", "RT Structure Set Storage", "RT Beams Treatment Record Storage", "RT Plan Storage",
-        "RT Brachy Treatment Record Storage", "RT Treatment Summary Record Storage", "RT Ion Plan Storage", "RT Ion Beams Treatment Record Storage",
-        "RT Physician Intent Storage", "RT Segment Annotation Storage", "RT Radiation Set Storage", "C-Arm Photon-Electron Radiation Storage",
-        "Tomotherapeutic Radiation Storage", "Robotic-Arm Radiation Storage", "RT Radiation Record Set Storage", "RT Radiation Salvage Record Storage",
-        "Tomotherapeutic Radiation Record Storage", "C-Arm Photon-Electron Radiation Record Storage", "Robotic Radiation Record Storage", "RT Radiation Set Delivery Instruction Storage",
-        "RT Treatment Preparation Storage", "Enhanced RT Image Storage", "Enhanced Continuous RT Image Storage", "RT Patient Position Acquisition Instruction Storage",
-        "DICOS CT Image Storage", "DICOS Digital X-Ray Image Storage - For Presentation", "DICOS Digital X-Ray Image Storage - For Processing", "DICOS Threat Detection Report Storage",
-        "DICOS 2D AIT Storage", "DICOS 3D AIT Storage", "DICOS Quadrupole Resonance (QR) Storage", "Eddy Current Image Storage",
-        "Eddy Current Multi-frame Image Storage", "Patient Root Query/Retrieve Information Model - FIND", "Patient Root Query/Retrieve Information Model - MOVE", "Patient Root Query/Retrieve Information Model - GET",
-        "Study Root Query/Retrieve Information Model - FIND", "Study Root Query/Retrieve Information Model - MOVE", "Study Root Query/Retrieve Information Model - GET", "Patient/Study Only Query/Retrieve Information Model - FIND",
-        "Patient/Study Only Query/Retrieve Information Model - MOVE", "Patient/Study Only Query/Retrieve Information Model - GET", "Composite Instance Root Retrieve - MOVE", "Composite Instance Root Retrieve - GET",
-        "Composite Instance Retrieve Without Bulk Data - GET", "Defined Procedure Protocol Information Model - FIND", "Defined Procedure Protocol Information Model - MOVE", "Defined Procedure Protocol Information Model - GET",
-        "Modality Worklist Information Model - FIND", "General Purpose Worklist Management Meta SOP Class", "General Purpose Worklist Information Model - FIND", "General Purpose Scheduled Procedure Step SOP Class",
-        "General Purpose Performed Procedure Step SOP Class", "Instance Availability Notification SOP Class", "RT Beams Delivery Instruction Storage - Trial", "RT Conventional Machine Verification - Trial",
-        "RT Ion Machine Verification - Trial", "Unified Worklist and Procedure Step Service Class - Trial", "Unified Procedure Step - Push SOP Class - Trial", "Unified Procedure Step - Watch SOP Class - Trial",
-        "Unified Procedure Step - Pull SOP Class - Trial", "Unified Procedure Step - Event SOP Class - Trial", "UPS Global Subscription SOP Instance", "UPS Filtered Global Subscription SOP Instance",
-        "Unified Worklist and Procedure Step Service Class", "Unified Procedure Step - Push SOP Class", "Unified Procedure Step - Watch SOP Class", "Unified Procedure Step - Pull SOP Class",
-        "Unified Procedure Step - Event SOP Class", "Unified Procedure Step - Query SOP Class", "RT Beams Delivery Instruction Storage", "RT Conventional Machine Verification",
-        "RT Ion Machine Verification", "RT Brachy Application Setup Delivery Instruction Storage", "General Relevant Patient Information Query", "Breast Imaging Relevant Patient Information Query",
-        "Cardiac Relevant Patient Information Query", "Hanging Protocol Storage", "Hanging Protocol Information Model - FIND", "Hanging Protocol Information Model - MOVE",
-        "Hanging Protocol Information Model - GET", "Color Palette Storage", "Color Palette Query/Retrieve Information Model - FIND", "Color Palette Query/Retrieve Information Model - MOVE",
-        "Color Palette Query/Retrieve Information Model - GET", "Product Characteristics Query SOP Class", "Substance Approval Query SOP Class", "Generic Implant Template Storage",
-        "Generic Implant Template Information Model - FIND", "Generic Implant Template Information Model - MOVE", "Generic Implant Template Information Model - GET", "Implant Assembly Template Storage",
-        "Implant Assembly Template Information Model - FIND", "Implant Assembly Template Information Model - MOVE", "Implant Assembly Template Information Model - GET", "Implant Template Group Storage",
-        "Implant Template Group Information Model - FIND", "Implant Template Group Information Model - MOVE", "Implant Template Group Information Model - GET", "Native DICOM Model",
-        "Abstract Multi-Dimensional Image Model", "DICOM Content Mapping Resource", "Video Endoscopic Image Real-Time Communication", "Video Photographic Image Real-Time Communication",
-        "Audio Waveform Real-Time Communication", "Rendition Selection Document Real-Time Communication", "dicomDeviceName", "dicomDescription",
-        "dicomManufacturer", "dicomManufacturerModelName", "dicomSoftwareVersion", "dicomVendorData",
-        "dicomAETitle", "dicomNetworkConnectionReference", "dicomApplicationCluster", "dicomAssociationInitiator",
-        "dicomAssociationAcceptor", "dicomHostname", "dicomPort", "dicomSOPClass",
-        "dicomTransferRole", "dicomTransferSyntax", "dicomPrimaryDeviceType", "dicomRelatedDeviceReference",
-        "dicomPreferredCalledAETitle", "dicomTLSCyphersuite", "dicomAuthorizedNodeCertificateReference", "dicomThisNodeCertificateReference",
-        "dicomInstalled", "dicomStationName", "dicomDeviceSerialNumber", "dicomInstitutionName",
-        "dicomInstitutionAddress", "dicomInstitutionDepartmentName", "dicomIssuerOfPatientID", "dicomPreferredCallingAETitle",
-        "dicomSupportedCharacterSet", "dicomConfigurationRoot", "dicomDevicesRoot", "dicomUniqueAETitlesRegistryRoot",
-        "dicomDevice", "dicomNetworkAE", "dicomNetworkConnection", "dicomUniqueAETitle",
-        "dicomTransferCapability", "Universal Coordinated Time",
+    static let kindIndices: [UInt8] = [
+        7, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+        10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 7, 12, 12, 12, 12,
+        12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11, 11, 11, 11, 11, 11, 11, 11,
+        7, 10, 7, 11, 7, 11, 7, 11, 7, 11, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 7, 6, 7, 7, 7,
+        7, 7, 7, 7, 6, 6, 7, 8, 7, 7, 7, 7, 7, 6, 6, 7, 7, 7, 7, 11, 11, 6, 6, 7, 7, 7, 7, 11, 7, 7, 7, 7,
+        7, 6, 7, 7, 11, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 7, 11, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+        7, 6, 7, 7, 7, 7, 7, 7, 7, 8, 7, 7, 7, 7, 11, 11, 8, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 1, 1, 5, 7, 7, 7, 7, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 9,
     ]
-    static let kinds: [String] = [
-        "SOP Class", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "Transfer Syntax",
-        "Transfer Syntax", "Transfer Syntax", "Transfer Syntax", "SOP Class",
-        "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference",
-        "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference",
-        "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference",
-        "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference",
-        "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference",
-        "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference",
-        "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference", "Well-known frame of reference",
-        "Well-known SOP Instance", "Well-known SOP Instance", "Well-known SOP Instance", "Well-known SOP Instance",
-        "Well-known SOP Instance", "Well-known SOP Instance", "Well-known SOP Instance", "Well-known SOP Instance",
-        "SOP Class", "Transfer Syntax", "SOP Class", "Well-known SOP Instance",
-        "SOP Class", "Well-known SOP Instance", "SOP Class", "Well-known SOP Instance",
-        "SOP Class", "Well-known SOP Instance", "DICOM UIDs as a Coding Scheme", "Coding Scheme",
-        "Coding Scheme", "Coding Scheme", "Coding Scheme", "Coding Scheme",
-        "Coding Scheme", "Coding Scheme", "Coding Scheme", "Coding Scheme",
-        "Coding Scheme", "Coding Scheme", "Coding Scheme", "Coding Scheme",
-        "Coding Scheme", "Coding Scheme", "Application Context Name", "SOP Class",
-        "Meta SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "Meta SOP Class", "Meta SOP Class", "SOP Class", "Service Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "Meta SOP Class", "Meta SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "Well-known SOP Instance",
-        "Well-known SOP Instance", "Meta SOP Class", "Meta SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "Well-known SOP Instance",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "Meta SOP Class", "SOP Class", "SOP Class",
-        "Well-known SOP Instance", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "Well-known SOP Instance", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "Meta SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "Service Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "Well-known SOP Instance", "Well-known SOP Instance",
-        "Service Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "SOP Class", "Application Hosting Model",
-        "Application Hosting Model", "Mapping Resource", "SOP Class", "SOP Class",
-        "SOP Class", "SOP Class", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "LDAP OID", "LDAP OID", "LDAP OID",
-        "LDAP OID", "Synchronization Frame of Reference",
-    ]
+    static let uidsText: StaticString = """
+        1.2.840.10008.1.11.2.840.10008.1.21.2.840.10008.1.2.11.2.840.10008.1.2.1.981.2.840.10008.1.2.1.991.2\
+        .840.10008.1.2.21.2.840.10008.1.2.4.501.2.840.10008.1.2.4.511.2.840.10008.1.2.4.521.2.840.10008.1.2.\
+        4.531.2.840.10008.1.2.4.541.2.840.10008.1.2.4.551.2.840.10008.1.2.4.561.2.840.10008.1.2.4.571.2.840.\
+        10008.1.2.4.581.2.840.10008.1.2.4.591.2.840.10008.1.2.4.601.2.840.10008.1.2.4.611.2.840.10008.1.2.4.\
+        621.2.840.10008.1.2.4.631.2.840.10008.1.2.4.641.2.840.10008.1.2.4.651.2.840.10008.1.2.4.661.2.840.10\
+        008.1.2.4.701.2.840.10008.1.2.4.801.2.840.10008.1.2.4.811.2.840.10008.1.2.4.901.2.840.10008.1.2.4.91\
+        1.2.840.10008.1.2.4.921.2.840.10008.1.2.4.931.2.840.10008.1.2.4.941.2.840.10008.1.2.4.951.2.840.1000\
+        8.1.2.4.1001.2.840.10008.1.2.4.100.11.2.840.10008.1.2.4.1011.2.840.10008.1.2.4.101.11.2.840.10008.1.\
+        2.4.1021.2.840.10008.1.2.4.102.11.2.840.10008.1.2.4.1031.2.840.10008.1.2.4.103.11.2.840.10008.1.2.4.\
+        1041.2.840.10008.1.2.4.104.11.2.840.10008.1.2.4.1051.2.840.10008.1.2.4.105.11.2.840.10008.1.2.4.1061\
+        .2.840.10008.1.2.4.106.11.2.840.10008.1.2.4.1071.2.840.10008.1.2.4.1081.2.840.10008.1.2.4.2011.2.840\
+        .10008.1.2.4.2021.2.840.10008.1.2.4.2031.2.840.10008.1.2.4.2041.2.840.10008.1.2.4.2051.2.840.10008.1\
+        .2.51.2.840.10008.1.2.6.11.2.840.10008.1.2.6.21.2.840.10008.1.2.7.11.2.840.10008.1.2.7.21.2.840.1000\
+        8.1.2.7.31.2.840.10008.1.3.101.2.840.10008.1.4.1.11.2.840.10008.1.4.1.21.2.840.10008.1.4.1.31.2.840.\
+        10008.1.4.1.41.2.840.10008.1.4.1.51.2.840.10008.1.4.1.61.2.840.10008.1.4.1.71.2.840.10008.1.4.1.81.2\
+        .840.10008.1.4.1.91.2.840.10008.1.4.1.101.2.840.10008.1.4.1.111.2.840.10008.1.4.1.121.2.840.10008.1.\
+        4.1.131.2.840.10008.1.4.1.141.2.840.10008.1.4.1.151.2.840.10008.1.4.1.161.2.840.10008.1.4.1.171.2.84\
+        0.10008.1.4.1.181.2.840.10008.1.4.2.11.2.840.10008.1.4.2.21.2.840.10008.1.4.3.11.2.840.10008.1.4.3.2\
+        1.2.840.10008.1.4.3.31.2.840.10008.1.4.4.11.2.840.10008.1.4.5.11.2.840.10008.1.4.6.11.2.840.10008.1.\
+        4.6.21.2.840.10008.1.4.6.31.2.840.10008.1.5.11.2.840.10008.1.5.21.2.840.10008.1.5.31.2.840.10008.1.5\
+        .41.2.840.10008.1.5.51.2.840.10008.1.5.61.2.840.10008.1.5.71.2.840.10008.1.5.81.2.840.10008.1.91.2.8\
+        40.10008.1.201.2.840.10008.1.20.11.2.840.10008.1.20.1.11.2.840.10008.1.20.21.2.840.10008.1.20.2.11.2\
+        .840.10008.1.401.2.840.10008.1.40.11.2.840.10008.1.421.2.840.10008.1.42.11.2.840.10008.2.6.11.2.840.\
+        10008.2.16.41.2.840.10008.2.16.51.2.840.10008.2.16.61.2.840.10008.2.16.71.2.840.10008.2.16.81.2.840.\
+        10008.2.16.91.2.840.10008.2.16.101.2.840.10008.2.16.111.2.840.10008.2.16.121.2.840.10008.2.16.131.2.\
+        840.10008.2.16.141.2.840.10008.2.16.151.2.840.10008.2.16.161.2.840.10008.2.16.171.2.840.10008.2.16.1\
+        81.2.840.10008.3.1.1.11.2.840.10008.3.1.2.1.11.2.840.10008.3.1.2.1.41.2.840.10008.3.1.2.2.11.2.840.1\
+        0008.3.1.2.3.11.2.840.10008.3.1.2.3.21.2.840.10008.3.1.2.3.31.2.840.10008.3.1.2.3.41.2.840.10008.3.1\
+        .2.3.51.2.840.10008.3.1.2.5.11.2.840.10008.3.1.2.5.41.2.840.10008.3.1.2.5.51.2.840.10008.3.1.2.6.11.\
+        2.840.10008.4.21.2.840.10008.5.1.1.11.2.840.10008.5.1.1.21.2.840.10008.5.1.1.41.2.840.10008.5.1.1.4.\
+        11.2.840.10008.5.1.1.4.21.2.840.10008.5.1.1.91.2.840.10008.5.1.1.9.11.2.840.10008.5.1.1.141.2.840.10\
+        008.5.1.1.151.2.840.10008.5.1.1.161.2.840.10008.5.1.1.16.3761.2.840.10008.5.1.1.171.2.840.10008.5.1.\
+        1.17.3761.2.840.10008.5.1.1.181.2.840.10008.5.1.1.18.11.2.840.10008.5.1.1.221.2.840.10008.5.1.1.231.\
+        2.840.10008.5.1.1.241.2.840.10008.5.1.1.24.11.2.840.10008.5.1.1.251.2.840.10008.5.1.1.261.2.840.1000\
+        8.5.1.1.271.2.840.10008.5.1.1.291.2.840.10008.5.1.1.301.2.840.10008.5.1.1.311.2.840.10008.5.1.1.321.\
+        2.840.10008.5.1.1.331.2.840.10008.5.1.1.401.2.840.10008.5.1.1.40.11.2.840.10008.5.1.4.1.1.11.2.840.1\
+        0008.5.1.4.1.1.1.11.2.840.10008.5.1.4.1.1.1.1.11.2.840.10008.5.1.4.1.1.1.21.2.840.10008.5.1.4.1.1.1.\
+        2.11.2.840.10008.5.1.4.1.1.1.31.2.840.10008.5.1.4.1.1.1.3.11.2.840.10008.5.1.4.1.1.21.2.840.10008.5.\
+        1.4.1.1.2.11.2.840.10008.5.1.4.1.1.2.21.2.840.10008.5.1.4.1.1.31.2.840.10008.5.1.4.1.1.3.11.2.840.10\
+        008.5.1.4.1.1.41.2.840.10008.5.1.4.1.1.4.11.2.840.10008.5.1.4.1.1.4.21.2.840.10008.5.1.4.1.1.4.31.2.\
+        840.10008.5.1.4.1.1.4.41.2.840.10008.5.1.4.1.1.51.2.840.10008.5.1.4.1.1.61.2.840.10008.5.1.4.1.1.6.1\
+        1.2.840.10008.5.1.4.1.1.6.21.2.840.10008.5.1.4.1.1.6.31.2.840.10008.5.1.4.1.1.71.2.840.10008.5.1.4.1\
+        .1.7.11.2.840.10008.5.1.4.1.1.7.21.2.840.10008.5.1.4.1.1.7.31.2.840.10008.5.1.4.1.1.7.41.2.840.10008\
+        .5.1.4.1.1.81.2.840.10008.5.1.4.1.1.91.2.840.10008.5.1.4.1.1.9.11.2.840.10008.5.1.4.1.1.9.1.11.2.840\
+        .10008.5.1.4.1.1.9.1.21.2.840.10008.5.1.4.1.1.9.1.31.2.840.10008.5.1.4.1.1.9.1.41.2.840.10008.5.1.4.\
+        1.1.9.2.11.2.840.10008.5.1.4.1.1.9.3.11.2.840.10008.5.1.4.1.1.9.4.11.2.840.10008.5.1.4.1.1.9.4.21.2.\
+        840.10008.5.1.4.1.1.9.5.11.2.840.10008.5.1.4.1.1.9.6.11.2.840.10008.5.1.4.1.1.9.6.21.2.840.10008.5.1\
+        .4.1.1.9.7.11.2.840.10008.5.1.4.1.1.9.7.21.2.840.10008.5.1.4.1.1.9.7.31.2.840.10008.5.1.4.1.1.9.7.41\
+        .2.840.10008.5.1.4.1.1.9.8.11.2.840.10008.5.1.4.1.1.101.2.840.10008.5.1.4.1.1.111.2.840.10008.5.1.4.\
+        1.1.11.11.2.840.10008.5.1.4.1.1.11.21.2.840.10008.5.1.4.1.1.11.31.2.840.10008.5.1.4.1.1.11.41.2.840.\
+        10008.5.1.4.1.1.11.51.2.840.10008.5.1.4.1.1.11.61.2.840.10008.5.1.4.1.1.11.71.2.840.10008.5.1.4.1.1.\
+        11.81.2.840.10008.5.1.4.1.1.11.91.2.840.10008.5.1.4.1.1.11.101.2.840.10008.5.1.4.1.1.11.111.2.840.10\
+        008.5.1.4.1.1.11.121.2.840.10008.5.1.4.1.1.12.11.2.840.10008.5.1.4.1.1.12.1.11.2.840.10008.5.1.4.1.1\
+        .12.21.2.840.10008.5.1.4.1.1.12.2.11.2.840.10008.5.1.4.1.1.12.31.2.840.10008.5.1.4.1.1.12.771.2.840.\
+        10008.5.1.4.1.1.13.1.11.2.840.10008.5.1.4.1.1.13.1.21.2.840.10008.5.1.4.1.1.13.1.31.2.840.10008.5.1.\
+        4.1.1.13.1.41.2.840.10008.5.1.4.1.1.13.1.51.2.840.10008.5.1.4.1.1.14.11.2.840.10008.5.1.4.1.1.14.21.\
+        2.840.10008.5.1.4.1.1.201.2.840.10008.5.1.4.1.1.301.2.840.10008.5.1.4.1.1.401.2.840.10008.5.1.4.1.1.\
+        661.2.840.10008.5.1.4.1.1.66.11.2.840.10008.5.1.4.1.1.66.21.2.840.10008.5.1.4.1.1.66.31.2.840.10008.\
+        5.1.4.1.1.66.41.2.840.10008.5.1.4.1.1.66.51.2.840.10008.5.1.4.1.1.66.61.2.840.10008.5.1.4.1.1.671.2.\
+        840.10008.5.1.4.1.1.68.11.2.840.10008.5.1.4.1.1.68.21.2.840.10008.5.1.4.1.1.77.11.2.840.10008.5.1.4.\
+        1.1.77.1.11.2.840.10008.5.1.4.1.1.77.1.1.11.2.840.10008.5.1.4.1.1.77.1.21.2.840.10008.5.1.4.1.1.77.1\
+        .2.11.2.840.10008.5.1.4.1.1.77.1.31.2.840.10008.5.1.4.1.1.77.1.41.2.840.10008.5.1.4.1.1.77.1.4.11.2.\
+        840.10008.5.1.4.1.1.77.1.5.11.2.840.10008.5.1.4.1.1.77.1.5.21.2.840.10008.5.1.4.1.1.77.1.5.31.2.840.\
+        10008.5.1.4.1.1.77.1.5.41.2.840.10008.5.1.4.1.1.77.1.5.51.2.840.10008.5.1.4.1.1.77.1.5.61.2.840.1000\
+        8.5.1.4.1.1.77.1.5.71.2.840.10008.5.1.4.1.1.77.1.5.81.2.840.10008.5.1.4.1.1.77.1.61.2.840.10008.5.1.\
+        4.1.1.77.1.71.2.840.10008.5.1.4.1.1.77.1.81.2.840.10008.5.1.4.1.1.77.1.91.2.840.10008.5.1.4.1.1.77.2\
+        1.2.840.10008.5.1.4.1.1.78.11.2.840.10008.5.1.4.1.1.78.21.2.840.10008.5.1.4.1.1.78.31.2.840.10008.5.\
+        1.4.1.1.78.41.2.840.10008.5.1.4.1.1.78.51.2.840.10008.5.1.4.1.1.78.61.2.840.10008.5.1.4.1.1.78.71.2.\
+        840.10008.5.1.4.1.1.78.81.2.840.10008.5.1.4.1.1.79.11.2.840.10008.5.1.4.1.1.80.11.2.840.10008.5.1.4.\
+        1.1.81.11.2.840.10008.5.1.4.1.1.82.11.2.840.10008.5.1.4.1.1.88.11.2.840.10008.5.1.4.1.1.88.21.2.840.\
+        10008.5.1.4.1.1.88.31.2.840.10008.5.1.4.1.1.88.41.2.840.10008.5.1.4.1.1.88.111.2.840.10008.5.1.4.1.1\
+        .88.221.2.840.10008.5.1.4.1.1.88.331.2.840.10008.5.1.4.1.1.88.341.2.840.10008.5.1.4.1.1.88.351.2.840\
+        .10008.5.1.4.1.1.88.401.2.840.10008.5.1.4.1.1.88.501.2.840.10008.5.1.4.1.1.88.591.2.840.10008.5.1.4.\
+        1.1.88.651.2.840.10008.5.1.4.1.1.88.671.2.840.10008.5.1.4.1.1.88.681.2.840.10008.5.1.4.1.1.88.691.2.\
+        840.10008.5.1.4.1.1.88.701.2.840.10008.5.1.4.1.1.88.711.2.840.10008.5.1.4.1.1.88.721.2.840.10008.5.1\
+        .4.1.1.88.731.2.840.10008.5.1.4.1.1.88.741.2.840.10008.5.1.4.1.1.88.751.2.840.10008.5.1.4.1.1.88.761\
+        .2.840.10008.5.1.4.1.1.88.771.2.840.10008.5.1.4.1.1.90.11.2.840.10008.5.1.4.1.1.91.11.2.840.10008.5.\
+        1.4.1.1.104.11.2.840.10008.5.1.4.1.1.104.21.2.840.10008.5.1.4.1.1.104.31.2.840.10008.5.1.4.1.1.104.4\
+        1.2.840.10008.5.1.4.1.1.104.51.2.840.10008.5.1.4.1.1.1281.2.840.10008.5.1.4.1.1.128.11.2.840.10008.5\
+        .1.4.1.1.1291.2.840.10008.5.1.4.1.1.1301.2.840.10008.5.1.4.1.1.1311.2.840.10008.5.1.4.1.1.200.11.2.8\
+        40.10008.5.1.4.1.1.200.21.2.840.10008.5.1.4.1.1.200.31.2.840.10008.5.1.4.1.1.200.41.2.840.10008.5.1.\
+        4.1.1.200.51.2.840.10008.5.1.4.1.1.200.61.2.840.10008.5.1.4.1.1.200.71.2.840.10008.5.1.4.1.1.200.81.\
+        2.840.10008.5.1.4.1.1.201.11.2.840.10008.5.1.4.1.1.201.1.11.2.840.10008.5.1.4.1.1.201.21.2.840.10008\
+        .5.1.4.1.1.201.31.2.840.10008.5.1.4.1.1.201.41.2.840.10008.5.1.4.1.1.201.51.2.840.10008.5.1.4.1.1.20\
+        1.61.2.840.10008.5.1.4.1.1.481.11.2.840.10008.5.1.4.1.1.481.21.2.840.10008.5.1.4.1.1.481.31.2.840.10\
+        008.5.1.4.1.1.481.41.2.840.10008.5.1.4.1.1.481.51.2.840.10008.5.1.4.1.1.481.61.2.840.10008.5.1.4.1.1\
+        .481.71.2.840.10008.5.1.4.1.1.481.81.2.840.10008.5.1.4.1.1.481.91.2.840.10008.5.1.4.1.1.481.101.2.84\
+        0.10008.5.1.4.1.1.481.111.2.840.10008.5.1.4.1.1.481.121.2.840.10008.5.1.4.1.1.481.131.2.840.10008.5.\
+        1.4.1.1.481.141.2.840.10008.5.1.4.1.1.481.151.2.840.10008.5.1.4.1.1.481.161.2.840.10008.5.1.4.1.1.48\
+        1.171.2.840.10008.5.1.4.1.1.481.181.2.840.10008.5.1.4.1.1.481.191.2.840.10008.5.1.4.1.1.481.201.2.84\
+        0.10008.5.1.4.1.1.481.211.2.840.10008.5.1.4.1.1.481.221.2.840.10008.5.1.4.1.1.481.231.2.840.10008.5.\
+        1.4.1.1.481.241.2.840.10008.5.1.4.1.1.481.251.2.840.10008.5.1.4.1.1.501.11.2.840.10008.5.1.4.1.1.501\
+        .2.11.2.840.10008.5.1.4.1.1.501.2.21.2.840.10008.5.1.4.1.1.501.31.2.840.10008.5.1.4.1.1.501.41.2.840\
+        .10008.5.1.4.1.1.501.51.2.840.10008.5.1.4.1.1.501.61.2.840.10008.5.1.4.1.1.601.11.2.840.10008.5.1.4.\
+        1.1.601.21.2.840.10008.5.1.4.1.2.1.11.2.840.10008.5.1.4.1.2.1.21.2.840.10008.5.1.4.1.2.1.31.2.840.10\
+        008.5.1.4.1.2.2.11.2.840.10008.5.1.4.1.2.2.21.2.840.10008.5.1.4.1.2.2.31.2.840.10008.5.1.4.1.2.3.11.\
+        2.840.10008.5.1.4.1.2.3.21.2.840.10008.5.1.4.1.2.3.31.2.840.10008.5.1.4.1.2.4.21.2.840.10008.5.1.4.1\
+        .2.4.31.2.840.10008.5.1.4.1.2.5.31.2.840.10008.5.1.4.20.11.2.840.10008.5.1.4.20.21.2.840.10008.5.1.4\
+        .20.31.2.840.10008.5.1.4.311.2.840.10008.5.1.4.321.2.840.10008.5.1.4.32.11.2.840.10008.5.1.4.32.21.2\
+        .840.10008.5.1.4.32.31.2.840.10008.5.1.4.331.2.840.10008.5.1.4.34.11.2.840.10008.5.1.4.34.21.2.840.1\
+        0008.5.1.4.34.31.2.840.10008.5.1.4.34.41.2.840.10008.5.1.4.34.4.11.2.840.10008.5.1.4.34.4.21.2.840.1\
+        0008.5.1.4.34.4.31.2.840.10008.5.1.4.34.4.41.2.840.10008.5.1.4.34.51.2.840.10008.5.1.4.34.5.11.2.840\
+        .10008.5.1.4.34.61.2.840.10008.5.1.4.34.6.11.2.840.10008.5.1.4.34.6.21.2.840.10008.5.1.4.34.6.31.2.8\
+        40.10008.5.1.4.34.6.41.2.840.10008.5.1.4.34.6.51.2.840.10008.5.1.4.34.71.2.840.10008.5.1.4.34.81.2.8\
+        40.10008.5.1.4.34.91.2.840.10008.5.1.4.34.101.2.840.10008.5.1.4.37.11.2.840.10008.5.1.4.37.21.2.840.\
+        10008.5.1.4.37.31.2.840.10008.5.1.4.38.11.2.840.10008.5.1.4.38.21.2.840.10008.5.1.4.38.31.2.840.1000\
+        8.5.1.4.38.41.2.840.10008.5.1.4.39.11.2.840.10008.5.1.4.39.21.2.840.10008.5.1.4.39.31.2.840.10008.5.\
+        1.4.39.41.2.840.10008.5.1.4.411.2.840.10008.5.1.4.421.2.840.10008.5.1.4.43.11.2.840.10008.5.1.4.43.2\
+        1.2.840.10008.5.1.4.43.31.2.840.10008.5.1.4.43.41.2.840.10008.5.1.4.44.11.2.840.10008.5.1.4.44.21.2.\
+        840.10008.5.1.4.44.31.2.840.10008.5.1.4.44.41.2.840.10008.5.1.4.45.11.2.840.10008.5.1.4.45.21.2.840.\
+        10008.5.1.4.45.31.2.840.10008.5.1.4.45.41.2.840.10008.7.1.11.2.840.10008.7.1.21.2.840.10008.8.1.11.2\
+        .840.10008.10.11.2.840.10008.10.21.2.840.10008.10.31.2.840.10008.10.41.2.840.10008.15.0.3.11.2.840.1\
+        0008.15.0.3.21.2.840.10008.15.0.3.31.2.840.10008.15.0.3.41.2.840.10008.15.0.3.51.2.840.10008.15.0.3.\
+        61.2.840.10008.15.0.3.71.2.840.10008.15.0.3.81.2.840.10008.15.0.3.91.2.840.10008.15.0.3.101.2.840.10\
+        008.15.0.3.111.2.840.10008.15.0.3.121.2.840.10008.15.0.3.131.2.840.10008.15.0.3.141.2.840.10008.15.0\
+        .3.151.2.840.10008.15.0.3.161.2.840.10008.15.0.3.171.2.840.10008.15.0.3.181.2.840.10008.15.0.3.191.2\
+        .840.10008.15.0.3.201.2.840.10008.15.0.3.211.2.840.10008.15.0.3.221.2.840.10008.15.0.3.231.2.840.100\
+        08.15.0.3.241.2.840.10008.15.0.3.251.2.840.10008.15.0.3.261.2.840.10008.15.0.3.271.2.840.10008.15.0.\
+        3.281.2.840.10008.15.0.3.291.2.840.10008.15.0.3.301.2.840.10008.15.0.3.311.2.840.10008.15.0.4.11.2.8\
+        40.10008.15.0.4.21.2.840.10008.15.0.4.31.2.840.10008.15.0.4.41.2.840.10008.15.0.4.51.2.840.10008.15.\
+        0.4.61.2.840.10008.15.0.4.71.2.840.10008.15.0.4.81.2.840.10008.15.1.1
+        """
+    /// UTF-8 offsets into `uidsText`, 6 hex digits each (count + 1).
+    static let uidsOffsets: StaticString = """
+        00000000001100002200003500004B00006100007400008A0000A00000B60000CC0000E20000F800010E00012400013A00015000016600017C000192\
+        0001A80001BE0001D40001EA00020000021600022C00024200025800026E00028400029A0002B00002C70002E00002F7000310000327000340000357\
+        0003700003870003A00003B70003D00003E700040000041700042E00044500045C00047300048A0004A10004B40004C90004DE0004F300050800051D\
+        00053100054600055B00057000058500059A0005AF0005C40005D90005EE00060400061A00063000064600065C00067200068800069E0006B40006C9\
+        0006DE0006F300070800071D00073200074700075C0007710007860007990007AC0007BF0007D20007E50007F800080B00081E00082F000841000855\
+        00086B00087F0008950008A70008BB0008CD0008E10008F400090800091C00093000094400095800096C0009810009960009AB0009C00009D50009EA\
+        0009FF000A14000A29000A3E000A55000A6C000A83000A9A000AB1000AC8000ADF000AF6000B0D000B24000B3B000B52000B63000B78000B8D000BA2\
+        000BB9000BD0000BE5000BFC000C12000C28000C3E000C58000C6E000C88000C9E000CB6000CCC000CE2000CF8000D10000D26000D3C000D52000D68\
+        000D7E000D94000DAA000DC0000DD6000DEE000E07000E22000E3F000E5A000E77000E92000EAF000EC8000EE3000EFE000F17000F32000F4B000F66\
+        000F81000F9C000FB7000FD0000FE900100400101F00103A00105300106E0010890010A40010BF0010D80010F100110C001129001146001163001180\
+        00119D0011BA0011D70011F400121100122E00124B0012680012850012A20012BF0012DC0012F600131000132C00134800136400138000139C0013B8\
+        0013D40013F000140C00142900144600146300147F00149D0014B90014D70014F300151000152E00154C00156A0015880015A60015C20015DE0015F8\
+        00161200162C00164600166200167E00169A0016B60016D20016EE00170800172400174000175C00177A00179A0017B80017D80017F6001814001834\
+        0018540018740018940018B40018D40018F400191400193400195200197000198E0019AC0019C80019E4001A00001A1C001A38001A54001A70001A8C\
+        001AA8001AC4001AE0001AFC001B18001B34001B50001B6C001B88001BA5001BC2001BDF001BFC001C19001C36001C53001C70001C8D001CAA001CC7\
+        001CE4001D01001D1E001D3B001D58001D75001D92001DAF001DCC001DE8001E04001E21001E3E001E5B001E78001E95001EB0001ECD001EE8001F03\
+        001F1E001F3B001F58001F75001F92001FAF001FCC001FE900200600202300204200205F00207C0020990020B60020D30020F000210D00212A002147\
+        00216400218100219E0021BB0021D80021F600221400223200225000226E00228C0022AA0022C80022E600230400232200234000235E00237C00239A\
+        0023B80023D50023F400241300243000244D00246A0024870024A40024C10024DC0024F700251200252D00254800256300257E0025990025B40025CF\
+        0025EA00260500261D00263500264D0026630026790026910026A90026C10026D70026EF00270700271F00273700275100276B00278500279F0027B7\
+        0027D10027E900280300281D00283700285100286B00288300289B0028B30028CC0028E40028FC00291400292C00294400295C00297400298C0029A4\
+        0029BC0029D40029EA002A00002A18002A30002A48002A60002A78002A90002AA8002AC0002AD8002AF0002B08002B20002B33002B46002B59002B6B\
+        002B7D002B8F002BA1002BB7002BCD002BE3002BF9002C0F002C25002C3B002C51002C67002C7E002C95002CAC002CC3002CDA002CF1002D08002D1F\
+        002D36002D4D002D64002D7B002D92002DA9002DC0002DD7002DEE002E05002E1C002E33002E4A002E61002E77002E8D002EA3002EB9002ECF002EE5\
+        002EFB002F11002F25
+        """
+    static let namesText: StaticString = """
+        Verification SOP ClassImplicit VR Little EndianExplicit VR Little EndianEncapsulated Uncompressed Ex\
+        plicit VR Little EndianDeflated Explicit VR Little EndianExplicit VR Big EndianJPEG Baseline (Proces\
+        s 1)JPEG Extended (Process 2 and 4)JPEG Extended (Process 3 and 5)JPEG Spectral Selection, Non-Hiera\
+        rchical (Process 6 and 8)JPEG Spectral Selection, Non-Hierarchical (Process 7 and 9)JPEG Full Progre\
+        ssion, Non-Hierarchical (Process 10 and 12)JPEG Full Progression, Non-Hierarchical (Process 11 and 1\
+        3)JPEG Lossless, Non-Hierarchical (Process 14)JPEG Lossless, Non-Hierarchical (Process 15)JPEG Exten\
+        ded, Hierarchical (Process 16 and 18)JPEG Extended, Hierarchical (Process 17 and 19)JPEG Spectral Se\
+        lection, Hierarchical (Process 20 and 22)JPEG Spectral Selection, Hierarchical (Process 21 and 23)JP\
+        EG Full Progression, Hierarchical (Process 24 and 26)JPEG Full Progression, Hierarchical (Process 25\
+         and 27)JPEG Lossless, Hierarchical (Process 28)JPEG Lossless, Hierarchical (Process 29)JPEG Lossles\
+        s, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])JPEG-LS Lossless Image C\
+        ompressionJPEG-LS Lossy (Near-Lossless) Image CompressionJPEG 2000 Image Compression (Lossless Only)\
+        JPEG 2000 Image CompressionJPEG 2000 Part 2 Multi-component Image Compression (Lossless Only)JPEG 20\
+        00 Part 2 Multi-component Image CompressionJPIP ReferencedJPIP Referenced DeflateMPEG2 Main Profile \
+        / Main LevelFragmentable MPEG2 Main Profile / Main LevelMPEG2 Main Profile / High LevelFragmentable \
+        MPEG2 Main Profile / High LevelMPEG-4 AVC/H.264 High Profile / Level 4.1Fragmentable MPEG-4 AVC/H.26\
+        4 High Profile / Level 4.1MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1Fragmentable MPEG-4\
+         AVC/H.264 BD-compatible High Profile / Level 4.1MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Vi\
+        deoFragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D VideoMPEG-4 AVC/H.264 High Profile \
+        / Level 4.2 For 3D VideoFragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D VideoMPEG-4 AV\
+        C/H.264 Stereo High Profile / Level 4.2Fragmentable MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2\
+        HEVC/H.265 Main Profile / Level 5.1HEVC/H.265 Main 10 Profile / Level 5.1High-Throughput JPEG 2000 I\
+        mage Compression (Lossless Only)High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossl\
+        ess Only)High-Throughput JPEG 2000 Image CompressionJPIP HTJ2K ReferencedJPIP HTJ2K Referenced Defla\
+        teRLE LosslessRFC 2557 MIME encapsulationXML EncodingSMPTE ST 2110-20 Uncompressed Progressive Activ\
+        e VideoSMPTE ST 2110-20 Uncompressed Interlaced Active VideoSMPTE ST 2110-30 PCM Digital AudioMedia \
+        Storage Directory StorageTalairach Brain Atlas Frame of ReferenceSPM2 T1 Frame of ReferenceSPM2 T2 F\
+        rame of ReferenceSPM2 PD Frame of ReferenceSPM2 EPI Frame of ReferenceSPM2 FIL T1 Frame of Reference\
+        SPM2 PET Frame of ReferenceSPM2 TRANSM Frame of ReferenceSPM2 SPECT Frame of ReferenceSPM2 GRAY Fram\
+        e of ReferenceSPM2 WHITE Frame of ReferenceSPM2 CSF Frame of ReferenceSPM2 BRAINMASK Frame of Refere\
+        nceSPM2 AVG305T1 Frame of ReferenceSPM2 AVG152T1 Frame of ReferenceSPM2 AVG152T2 Frame of ReferenceS\
+        PM2 AVG152PD Frame of ReferenceSPM2 SINGLESUBJT1 Frame of ReferenceICBM 452 T1 Frame of ReferenceICB\
+        M Single Subject MRI Frame of ReferenceIEC 61217 Fixed Coordinate System Frame of ReferenceStandard \
+        Robotic-Arm Coordinate System Frame of ReferenceIEC 61217 Table Top Coordinate System Frame of Refer\
+        enceSRI24 Frame of ReferenceColin27 Frame of ReferenceLPBA40/AIR Frame of ReferenceLPBA40/FLIRT Fram\
+        e of ReferenceLPBA40/SPM5 Frame of ReferenceHot Iron Color Palette SOP InstancePET Color Palette SOP\
+         InstanceHot Metal Blue Color Palette SOP InstancePET 20 Step Color Palette SOP InstanceSpring Color\
+         Palette SOP InstanceSummer Color Palette SOP InstanceFall Color Palette SOP InstanceWinter Color Pa\
+        lette SOP InstanceBasic Study Content Notification SOP ClassPapyrus 3 Implicit VR Little EndianStora\
+        ge Commitment Push Model SOP ClassStorage Commitment Push Model SOP InstanceStorage Commitment Pull \
+        Model SOP ClassStorage Commitment Pull Model SOP InstanceProcedural Event Logging SOP ClassProcedura\
+        l Event Logging SOP InstanceSubstance Administration Logging SOP ClassSubstance Administration Loggi\
+        ng SOP InstanceDICOM UID RegistryDICOM Controlled TerminologyAdult Mouse Anatomy OntologyUberon Onto\
+        logyIntegrated Taxonomic Information System (ITIS) Taxonomic Serial Number (TSN)Mouse Genome Initiat\
+        ive (MGI)PubChem Compound CIDDublin CoreNew York University Melanoma Clinical Cooperative GroupMayo \
+        Clinic Non-radiological Images Specific Body Structure Anatomical Surface Region GuideImage Biomarke\
+        r Standardisation InitiativeRadiomics OntologyRadElementICD-11Unified numbering system (UNS) for met\
+        als and alloysResearch Resource IdentificationDICOM Application Context NameDetached Patient Managem\
+        ent SOP ClassDetached Patient Management Meta SOP ClassDetached Visit Management SOP ClassDetached S\
+        tudy Management SOP ClassStudy Component Management SOP ClassModality Performed Procedure Step SOP C\
+        lassModality Performed Procedure Step Retrieve SOP ClassModality Performed Procedure Step Notificati\
+        on SOP ClassDetached Results Management SOP ClassDetached Results Management Meta SOP ClassDetached \
+        Study Management Meta SOP ClassDetached Interpretation Management SOP ClassStorage Service ClassBasi\
+        c Film Session SOP ClassBasic Film Box SOP ClassBasic Grayscale Image Box SOP ClassBasic Color Image\
+         Box SOP ClassReferenced Image Box SOP ClassBasic Grayscale Print Management Meta SOP ClassReference\
+        d Grayscale Print Management Meta SOP ClassPrint Job SOP ClassBasic Annotation Box SOP ClassPrinter \
+        SOP ClassPrinter Configuration Retrieval SOP ClassPrinter SOP InstancePrinter Configuration Retrieva\
+        l SOP InstanceBasic Color Print Management Meta SOP ClassReferenced Color Print Management Meta SOP \
+        ClassVOI LUT Box SOP ClassPresentation LUT SOP ClassImage Overlay Box SOP ClassBasic Print Image Ove\
+        rlay Box SOP ClassPrint Queue SOP InstancePrint Queue Management SOP ClassStored Print Storage SOP C\
+        lassHardcopy Grayscale Image Storage SOP ClassHardcopy Color Image Storage SOP ClassPull Print Reque\
+        st SOP ClassPull Stored Print Management Meta SOP ClassMedia Creation Management SOP Class UIDDispla\
+        y System SOP ClassDisplay System SOP InstanceComputed Radiography Image StorageDigital X-Ray Image S\
+        torage - For PresentationDigital X-Ray Image Storage - For ProcessingDigital Mammography X-Ray Image\
+         Storage - For PresentationDigital Mammography X-Ray Image Storage - For ProcessingDigital Intra-Ora\
+        l X-Ray Image Storage - For PresentationDigital Intra-Oral X-Ray Image Storage - For ProcessingCT Im\
+        age StorageEnhanced CT Image StorageLegacy Converted Enhanced CT Image StorageUltrasound Multi-frame\
+         Image StorageUltrasound Multi-frame Image StorageMR Image StorageEnhanced MR Image StorageMR Spectr\
+        oscopy StorageEnhanced MR Color Image StorageLegacy Converted Enhanced MR Image StorageNuclear Medic\
+        ine Image StorageUltrasound Image StorageUltrasound Image StorageEnhanced US Volume StoragePhotoacou\
+        stic Image StorageSecondary Capture Image StorageMulti-frame Single Bit Secondary Capture Image Stor\
+        ageMulti-frame Grayscale Byte Secondary Capture Image StorageMulti-frame Grayscale Word Secondary Ca\
+        pture Image StorageMulti-frame True Color Secondary Capture Image StorageStandalone Overlay StorageS\
+        tandalone Curve StorageWaveform Storage - Trial12-lead ECG Waveform StorageGeneral ECG Waveform Stor\
+        ageAmbulatory ECG Waveform StorageGeneral 32-bit ECG Waveform StorageHemodynamic Waveform StorageCar\
+        diac Electrophysiology Waveform StorageBasic Voice Audio Waveform StorageGeneral Audio Waveform Stor\
+        ageArterial Pulse Waveform StorageRespiratory Waveform StorageMulti-channel Respiratory Waveform Sto\
+        rageRoutine Scalp Electroencephalogram Waveform StorageElectromyogram Waveform StorageElectrooculogr\
+        am Waveform StorageSleep Electroencephalogram Waveform StorageBody Position Waveform StorageStandalo\
+        ne Modality LUT StorageStandalone VOI LUT StorageGrayscale Softcopy Presentation State StorageColor \
+        Softcopy Presentation State StoragePseudo-Color Softcopy Presentation State StorageBlending Softcopy\
+         Presentation State StorageXA/XRF Grayscale Softcopy Presentation State StorageGrayscale Planar MPR \
+        Volumetric Presentation State StorageCompositing Planar MPR Volumetric Presentation State StorageAdv\
+        anced Blending Presentation State StorageVolume Rendering Volumetric Presentation State StorageSegme\
+        nted Volume Rendering Volumetric Presentation State StorageMultiple Volume Rendering Volumetric Pres\
+        entation State StorageVariable Modality LUT Softcopy Presentation State StorageX-Ray Angiographic Im\
+        age StorageEnhanced XA Image StorageX-Ray Radiofluoroscopic Image StorageEnhanced XRF Image StorageX\
+        -Ray Angiographic Bi-Plane Image StorageX-Ray 3D Angiographic Image StorageX-Ray 3D Craniofacial Ima\
+        ge StorageBreast Tomosynthesis Image StorageBreast Projection X-Ray Image Storage - For Presentation\
+        Breast Projection X-Ray Image Storage - For ProcessingIntravascular Optical Coherence Tomography Ima\
+        ge Storage - For PresentationIntravascular Optical Coherence Tomography Image Storage - For Processi\
+        ngNuclear Medicine Image StorageParametric Map StorageRaw Data StorageSpatial Registration StorageSp\
+        atial Fiducials StorageDeformable Spatial Registration StorageSegmentation StorageSurface Segmentati\
+        on StorageTractography Results StorageReal World Value Mapping StorageSurface Scan Mesh StorageSurfa\
+        ce Scan Point Cloud StorageVL Image Storage - TrialVL Endoscopic Image StorageVideo Endoscopic Image\
+         StorageVL Microscopic Image StorageVideo Microscopic Image StorageVL Slide-Coordinates Microscopic \
+        Image StorageVL Photographic Image StorageVideo Photographic Image StorageOphthalmic Photography 8 B\
+        it Image StorageOphthalmic Photography 16 Bit Image StorageStereometric Relationship StorageOphthalm\
+        ic Tomography Image StorageWide Field Ophthalmic Photography Stereographic Projection Image StorageW\
+        ide Field Ophthalmic Photography 3D Coordinates Image StorageOphthalmic Optical Coherence Tomography\
+         En Face Image StorageOphthalmic Optical Coherence Tomography B-scan Volume Analysis StorageVL Whole\
+         Slide Microscopy Image StorageDermoscopic Photography Image StorageConfocal Microscopy Image Storag\
+        eConfocal Microscopy Tiled Pyramidal Image StorageVL Multi-frame Image Storage - TrialLensometry Mea\
+        surements StorageAutorefraction Measurements StorageKeratometry Measurements StorageSubjective Refra\
+        ction Measurements StorageVisual Acuity Measurements StorageSpectacle Prescription Report StorageOph\
+        thalmic Axial Measurements StorageIntraocular Lens Calculations StorageMacular Grid Thickness and Vo\
+        lume Report StorageOphthalmic Visual Field Static Perimetry Measurements StorageOphthalmic Thickness\
+         Map StorageCorneal Topography Map StorageText SR Storage - TrialAudio SR Storage - TrialDetail SR S\
+        torage - TrialComprehensive SR Storage - TrialBasic Text SR StorageEnhanced SR StorageComprehensive \
+        SR StorageComprehensive 3D SR StorageExtensible SR StorageProcedure Log StorageMammography CAD SR St\
+        orageKey Object Selection Document StorageChest CAD SR StorageX-Ray Radiation Dose SR StorageRadioph\
+        armaceutical Radiation Dose SR StorageColon CAD SR StorageImplantation Plan SR StorageAcquisition Co\
+        ntext SR StorageSimplified Adult Echo SR StoragePatient Radiation Dose SR StoragePlanned Imaging Age\
+        nt Administration SR StoragePerformed Imaging Agent Administration SR StorageEnhanced X-Ray Radiatio\
+        n Dose SR StorageWaveform Annotation SR StorageContent Assessment Results StorageMicroscopy Bulk Sim\
+        ple Annotations StorageEncapsulated PDF StorageEncapsulated CDA StorageEncapsulated STL StorageEncap\
+        sulated OBJ StorageEncapsulated MTL StoragePositron Emission Tomography Image StorageLegacy Converte\
+        d Enhanced PET Image StorageStandalone PET Curve StorageEnhanced PET Image StorageBasic Structured D\
+        isplay StorageCT Defined Procedure Protocol StorageCT Performed Procedure Protocol StorageProtocol A\
+        pproval StorageProtocol Approval Information Model - FINDProtocol Approval Information Model - MOVEP\
+        rotocol Approval Information Model - GETXA Defined Procedure Protocol StorageXA Performed Procedure \
+        Protocol StorageInventory StorageStorage Management SOP InstanceInventory - FINDInventory - MOVEInve\
+        ntory - GETInventory CreationRepository QueryRT Image StorageRT Dose StorageRT Structure Set Storage\
+        RT Beams Treatment Record StorageRT Plan StorageRT Brachy Treatment Record StorageRT Treatment Summa\
+        ry Record StorageRT Ion Plan StorageRT Ion Beams Treatment Record StorageRT Physician Intent Storage\
+        RT Segment Annotation StorageRT Radiation Set StorageC-Arm Photon-Electron Radiation StorageTomother\
+        apeutic Radiation StorageRobotic-Arm Radiation StorageRT Radiation Record Set StorageRT Radiation Sa\
+        lvage Record StorageTomotherapeutic Radiation Record StorageC-Arm Photon-Electron Radiation Record S\
+        torageRobotic Radiation Record StorageRT Radiation Set Delivery Instruction StorageRT Treatment Prep\
+        aration StorageEnhanced RT Image StorageEnhanced Continuous RT Image StorageRT Patient Position Acqu\
+        isition Instruction StorageDICOS CT Image StorageDICOS Digital X-Ray Image Storage - For Presentatio\
+        nDICOS Digital X-Ray Image Storage - For ProcessingDICOS Threat Detection Report StorageDICOS 2D AIT\
+         StorageDICOS 3D AIT StorageDICOS Quadrupole Resonance (QR) StorageEddy Current Image StorageEddy Cu\
+        rrent Multi-frame Image StoragePatient Root Query/Retrieve Information Model - FINDPatient Root Quer\
+        y/Retrieve Information Model - MOVEPatient Root Query/Retrieve Information Model - GETStudy Root Que\
+        ry/Retrieve Information Model - FINDStudy Root Query/Retrieve Information Model - MOVEStudy Root Que\
+        ry/Retrieve Information Model - GETPatient/Study Only Query/Retrieve Information Model - FINDPatient\
+        /Study Only Query/Retrieve Information Model - MOVEPatient/Study Only Query/Retrieve Information Mod\
+        el - GETComposite Instance Root Retrieve - MOVEComposite Instance Root Retrieve - GETComposite Insta\
+        nce Retrieve Without Bulk Data - GETDefined Procedure Protocol Information Model - FINDDefined Proce\
+        dure Protocol Information Model - MOVEDefined Procedure Protocol Information Model - GETModality Wor\
+        klist Information Model - FINDGeneral Purpose Worklist Management Meta SOP ClassGeneral Purpose Work\
+        list Information Model - FINDGeneral Purpose Scheduled Procedure Step SOP ClassGeneral Purpose Perfo\
+        rmed Procedure Step SOP ClassInstance Availability Notification SOP ClassRT Beams Delivery Instructi\
+        on Storage - TrialRT Conventional Machine Verification - TrialRT Ion Machine Verification - TrialUni\
+        fied Worklist and Procedure Step Service Class - TrialUnified Procedure Step - Push SOP Class - Tria\
+        lUnified Procedure Step - Watch SOP Class - TrialUnified Procedure Step - Pull SOP Class - TrialUnif\
+        ied Procedure Step - Event SOP Class - TrialUPS Global Subscription SOP InstanceUPS Filtered Global \
+        Subscription SOP InstanceUnified Worklist and Procedure Step Service ClassUnified Procedure Step - P\
+        ush SOP ClassUnified Procedure Step - Watch SOP ClassUnified Procedure Step - Pull SOP ClassUnified \
+        Procedure Step - Event SOP ClassUnified Procedure Step - Query SOP ClassRT Beams Delivery Instructio\
+        n StorageRT Conventional Machine VerificationRT Ion Machine VerificationRT Brachy Application Setup \
+        Delivery Instruction StorageGeneral Relevant Patient Information QueryBreast Imaging Relevant Patien\
+        t Information QueryCardiac Relevant Patient Information QueryHanging Protocol StorageHanging Protoco\
+        l Information Model - FINDHanging Protocol Information Model - MOVEHanging Protocol Information Mode\
+        l - GETColor Palette StorageColor Palette Query/Retrieve Information Model - FINDColor Palette Query\
+        /Retrieve Information Model - MOVEColor Palette Query/Retrieve Information Model - GETProduct Charac\
+        teristics Query SOP ClassSubstance Approval Query SOP ClassGeneric Implant Template StorageGeneric I\
+        mplant Template Information Model - FINDGeneric Implant Template Information Model - MOVEGeneric Imp\
+        lant Template Information Model - GETImplant Assembly Template StorageImplant Assembly Template Info\
+        rmation Model - FINDImplant Assembly Template Information Model - MOVEImplant Assembly Template Info\
+        rmation Model - GETImplant Template Group StorageImplant Template Group Information Model - FINDImpl\
+        ant Template Group Information Model - MOVEImplant Template Group Information Model - GETNative DICO\
+        M ModelAbstract Multi-Dimensional Image ModelDICOM Content Mapping ResourceVideo Endoscopic Image Re\
+        al-Time CommunicationVideo Photographic Image Real-Time CommunicationAudio Waveform Real-Time Commun\
+        icationRendition Selection Document Real-Time CommunicationdicomDeviceNamedicomDescriptiondicomManuf\
+        acturerdicomManufacturerModelNamedicomSoftwareVersiondicomVendorDatadicomAETitledicomNetworkConnecti\
+        onReferencedicomApplicationClusterdicomAssociationInitiatordicomAssociationAcceptordicomHostnamedico\
+        mPortdicomSOPClassdicomTransferRoledicomTransferSyntaxdicomPrimaryDeviceTypedicomRelatedDeviceRefere\
+        ncedicomPreferredCalledAETitledicomTLSCyphersuitedicomAuthorizedNodeCertificateReferencedicomThisNod\
+        eCertificateReferencedicomInstalleddicomStationNamedicomDeviceSerialNumberdicomInstitutionNamedicomI\
+        nstitutionAddressdicomInstitutionDepartmentNamedicomIssuerOfPatientIDdicomPreferredCallingAETitledic\
+        omSupportedCharacterSetdicomConfigurationRootdicomDevicesRootdicomUniqueAETitlesRegistryRootdicomDev\
+        icedicomNetworkAEdicomNetworkConnectiondicomUniqueAETitledicomTransferCapabilityUniversal Coordinate\
+        d Time
+        """
+    /// UTF-8 offsets into `namesText`, 6 hex digits each (count + 1).
+    static let namesOffsets: StaticString = """
+        00000000001600002F00004800007B00009D0000B30000CC0000EB00010A0001450001800001BB0001F600022200024E00027D0002AC0002E500031E\
+        00035500038C0003B40003DC0004340004560004850004B00004CB00050D00053F00054E0005650005840005B00005CF0005FB00062400065A000691\
+        0006D500070B00074E0007840007C70007F700083400085700087D0008B800090500093000094500096200096E0009890009950009CB000A00000A22\
+        000A41000A69000A83000A9D000AB7000AD2000AF0000B0B000B29000B46000B62000B7F000B9A000BBB000BDB000BFB000C1B000C3B000C5F000C7D\
+        000CA7000CDB000D14000D4C000D64000D7E000D9B000DBA000DD8000DFB000E19000E42000E68000E89000EAA000EC9000EEA000F14000F37000F5E\
+        000F88000FAF000FD9000FFB00102000104A0010770010890010A50010C10010D000111C00113900114D00115800118F0011EA001214001226001230\
+        00123600126A00128A0012A80012CD0012F700131A00133D00136100138C0013C00013F800141D00144700146F00149B0014B00014CC0014E4001507\
+        0015260015440015730015A70015BA0015D80015E900161200162600165200167D0016AD0016C20016DC0016F700171E00173600175600177400179E\
+        0017C40017E000180B00183200184A0018650018870018B50018E100191B00195300198C0019C30019D30019EC001A16001A3A001A5E001A6E001A87\
+        001A9E001ABD001AE7001B05001B1D001B35001B4F001B6A001B89001BBF001BF9001C33001C69001C83001C9B001CB3001CCF001CEB001D0A001D2D\
+        001D49001D73001D95001DB3001DD2001DEE001E18001E4B001E6A001E8B001EB6001ED4001EF3001F0D001F3A001F63001F93001FBF001FF300202D\
+        0020690020950020CB00210B00214A0021830021A30021BC0021E10021FB00222400222400224700226A00228C0022C40022FA00234500238E0023AC\
+        0023C20023C20023D20023EE00240700242E00244200245E00247A00249A0024B30024D30024EB00250600252400254000255F00258D0025AA0025CA\
+        0025F400261F0026400026630026AB0026E900272600276C0027930027B80027D900280A00282E00284D0028700028900028BA0028DC002901002926\
+        00294B00297B0029B80029D80029F6002A0D002A25002A3E002A5E002A73002A86002A9E002AB9002ACE002AE3002AFD002B22002B36002B55002B82\
+        002B96002BB2002BD0002BF0002C11002C40002C71002C99002CB7002CD9002D03002D1B002D33002D4B002D63002D7B002DA5002DD0002DEC002E06\
+        002E26002E4B002E72002E8B002EB5002EDF002F08002F2D002F54002F65002F84002F94002FA4002FB3002FC5002FD5002FE5002FF400300C00302D\
+        00303C00305E0030810030940030B90030D40030F100310900313000315100316E00318D0031B00031D800320600322600325300327300328C0032B0\
+        0032E30032F900332D00335F0033840033980033AC0033D30033ED00341300344700347B0034AE0034E000351200354300357D0035B70035F0003617\
+        00363D0036700036A30036D60037080037320037640037950037C70037F900382500385200387E0038A10038DA0039090039390039680039980039BC\
+        0039E9003A1A003A41003A69003A90003AB8003AE0003B05003B29003B44003B7C003BA6003BD7003C01003C19003C42003C6B003C93003CA8003CDD\
+        003D12003D46003D6D003D8F003DAF003DE0003E11003E41003E62003E94003EC6003EF7003F15003F44003F73003FA1003FB3003FD9003FF7004025\
+        00405500407B0040AF0040BE0040CE0040DF0040F900410D00411C00412800414700415E00417700418F00419C0041A50041B20041C30041D60041EC\
+        00420700422200423500425C00427D00428B00429B0042B20042C60042DD0042FB00431100432D00434700435D00436D00438C0043970043A50043BB\
+        0043CD0043E40043FE
+        """
     static let retiredFlags: [Bool] = [
         false, false, false, false, false, true, false, false, true, true, true, true, true, false, true, true,
         true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false,

@@ -3,7 +3,7 @@
 /// Big-endian numbers are swapped to little endian. Streamed values are collected (the
 /// parser's `maxValueLength` bounds what is buffered; use `.stream` only when the whole
 /// value is wanted in memory).
-public struct DataSetBuilder {
+public struct DataSetBuilder: Sendable {
     private struct Open {
         var header: ElementHeader
         var items: [DataSet] = []

@@ -110,6 +110,23 @@ public final class DataSetParser {
         bytes.withUnsafeBytes { append($0) }
     }
 
+    /// Bytes of a skipped value that are still to come and need not be appended: a reader
+    /// of a seekable source may jump over them and call `skipInput(_:)` instead.
+    /// Always 0 for deflated data (every byte must go through the inflater).
+    public var skippableInputCount: Int64 {
+        guard inflater == nil, case .skip(let remaining, _) = pending else { return 0 }
+        return max(0, remaining - Int64(bufferedByteCount))
+    }
+
+    /// Accounts for `count` input bytes the caller skipped without appending them (at most
+    /// `skippableInputCount`, after the buffered bytes have been consumed).
+    public func skipInput(_ count: Int64) {
+        guard count > 0, case .skip(let remaining, let header) = pending, bufferedByteCount == 0 else { return }
+        let n = min(count, remaining)
+        position += n
+        pending = .skip(remaining: remaining - n, header: header)
+    }
+
     /// Marks the end of the input.
     public func finish() {
         inputEnded = true
@@ -212,12 +229,11 @@ public final class DataSetParser {
         let kind = stack.last?.kind
         switch (tag, kind) {
         case (.item, .sequence?):
-            let end: Int64?
-            if header.isUndefinedLength {
-                end = nil
-            } else {
-                end = position + 8 + Int64(length)
-                try checkFits(end: end!, header: header)
+            var end: Int64?
+            if !header.isUndefinedLength {
+                let itemEnd = position + 8 + Int64(length)
+                try checkFits(end: itemEnd, header: header)
+                end = itemEnd
             }
             consume(8)
             stack.append(Frame(kind: .item, end: end, explicitVR: explicitVR, bigEndian: bigEndian))

@@ -12,6 +12,8 @@ public final class DICOMFileReader {
     public let parser: DataSetParser
     /// Bytes read from the file so far.
     public private(set) var bytesRead: Int64 = 0
+    /// Bytes of skipped values jumped over without reading.
+    public private(set) var bytesSkipped: Int64 = 0
 
     private let handle: FileHandle
     private let chunkSize: Int
@@ -61,6 +63,26 @@ public final class DICOMFileReader {
         while true {
             if let event = try parser.next() { return event }
             if parser.isComplete || atEnd { return nil }
+            // A skipped value (pixel data): seek over it rather than read it.
+            let skip = parser.skippableInputCount
+            if skip > Int64(chunkSize), parser.bufferedByteCount == 0 {
+                do {
+                    let offset = try handle.offset()
+                    let size = try handle.seekToEnd()
+                    let target = min(offset + UInt64(skip), size)
+                    try handle.seek(toOffset: target)
+                    parser.skipInput(Int64(target - offset))
+                    bytesSkipped += Int64(target - offset)
+                    if target < offset + UInt64(skip) {
+                        // The file ends inside the value: let the parser report truncation.
+                        atEnd = true
+                        parser.finish()
+                    }
+                } catch {
+                    throw DICOMError(.io, "seek failed: \(error)")
+                }
+                continue
+            }
             let chunk = try Self.read(handle, count: chunkSize)
             bytesRead += Int64(chunk.count)
             if chunk.isEmpty {

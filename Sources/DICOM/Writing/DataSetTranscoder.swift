@@ -9,7 +9,7 @@
 /// Sequences and items are written with undefined length, since converting between explicit
 /// and implicit VR changes the length of their content. A UN sequence keeps its Implicit VR
 /// Little Endian content; values too long for a 16-bit length become UN in explicit VR.
-public struct DataSetTranscoder {
+public struct DataSetTranscoder: Sendable {
     private struct Level {
         var explicitVR: Bool
         var bigEndian: Bool
