@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: all build release test check-deploy run migrate db-start db-stop deps clean
+.PHONY: all build release test check-deploy fuzz bench-postgres bench-network bench-queue bench-ingest run migrate db-start db-stop deps clean
 
 all: build
 
@@ -22,6 +22,21 @@ test:
 ## check-deploy: shellcheck, SELinux policy compile, systemd unit verification
 check-deploy: deps
 	scripts/check-deploy.sh
+
+## fuzz: libFuzzer over the DICOM parser for FUZZ_SECONDS (default 60)
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+## benchmarks (not tests): each prints our figure beside a peer measured in the same run
+bench-postgres: deps
+	scripts/bench-postgres.sh
+bench-network: deps
+	scripts/bench-network.sh
+bench-queue: deps
+	scripts/bench-queue.sh all
+bench-ingest: deps
+	scripts/bench-ingest.sh
 
 ## run: local PostgreSQL under .data/, migrations, then the gateway
 run: deps
