@@ -142,4 +142,4 @@ printf 'objects: %d x %s bytes (stored %s), build %s\n' "$n" "$(stat -c %s "$wor
 printf 'dcmsend -> storescp:              %8.1f objects/s\n' "$dcmsend_rate"
 printf '(a) replay (worker -> storescp):   %8.1f objects/s  ratio %.2f (target >= 0.9)\n' "$replay_rate" "$(python3 -c "print($replay_rate/$dcmsend_rate)")"
 printf '(b) receive + forward end to end:  %8.1f objects/s  ratio %.2f (target >= 0.5)\n' "$e2e_rate" "$(python3 -c "print($e2e_rate/$dcmsend_rate)")"
-printf '(c) receive -> forward latency ms: p50 %s  p99 %s (target p50 < 100)\n' $lat
+printf '(c) receive -> forward latency ms: p50 %s  p99 %s (target p50 < 100)\n' "${lat% *}" "${lat#* }"

@@ -32,8 +32,8 @@ db_url=$(scripts/dev-db.sh url)
 
 gwpid=""; scppid=""
 cleanup() {
-    [ -n "$gwpid" ] && kill "$gwpid" 2>/dev/null || true
-    [ -n "$scppid" ] && kill "$scppid" 2>/dev/null || true
+    if [ -n "$gwpid" ]; then kill "$gwpid" 2>/dev/null || true; fi
+    if [ -n "$scppid" ]; then kill "$scppid" 2>/dev/null || true; fi
     scripts/dev-db.sh stop >&2 || true
     if [ "${BENCH_KEEP:-0}" != 1 ]; then rm -rf "$work"; fi
 }

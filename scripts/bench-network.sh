@@ -31,7 +31,7 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 now() { date +%s.%N; }
 
 SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null || true; }
+cleanup() { if [ -n "$SERVER_PID" ]; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 
 # run NAME AETITLE COMMAND... : start the server, send everything once, print "name seconds cpu_seconds"
@@ -59,7 +59,7 @@ dcmtk()  { exec /usr/bin/storescp -aet STORESCP +B -pdu "$PDU" -od "$OUT/recv" "
 
 RESULTS="$OUT/results.txt"
 : > "$RESULTS"
-for round in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
     run ours BENCH ours >> "$RESULTS"
     run storescp STORESCP dcmtk >> "$RESULTS"
 done

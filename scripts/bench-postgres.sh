@@ -13,7 +13,7 @@ seconds=${1:-10}
 rounds=${BENCH_ROUNDS:-3}
 
 pgbin=""
-for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
     [ -x "$d/pgbench" ] && { pgbin=$d; break; }
 done
 [ -n "$pgbin" ] || { echo "bench-postgres: pgbench not found (install postgresql-contrib or postgresql)" >&2; exit 1; }

@@ -16,13 +16,13 @@ corpus_root="${DICOM_GW_CORPUS:-../shared/corpus}"
 if [ -d "$corpus_root/pydicom" ]; then
     cp -n "$corpus_root"/pydicom/*.dcm "$out/corpus/" 2>/dev/null || true
 fi
-sources=$(find Sources/DICOM -name '*.swift' | sort)
+mapfile -t sources < <(find Sources/DICOM -name '*.swift' | sort)
 if [ ! -x "$out/dicom-fuzz" ] || [ -n "$(find Sources/DICOM Fuzz/DICOMFuzz -newer "$out/dicom-fuzz" -name '*.swift' | head -1)" ]; then
     echo "building $out/dicom-fuzz"
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
         -module-name DICOMFuzz -swift-version 6 \
         -I Sources/CZlib -lz \
-        $sources Fuzz/DICOMFuzz/main.swift -o "$out/dicom-fuzz"
+        "${sources[@]}" Fuzz/DICOMFuzz/main.swift -o "$out/dicom-fuzz"
 fi
 "$out/dicom-fuzz" "$out/corpus" \
     -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \

@@ -1,3 +1,4 @@
+import Synchronization
 public import Metrics
 public import Prometheus
 
@@ -80,6 +81,19 @@ public enum GatewayMetrics {
     ///
     /// Call once, early in `main` (swift-metrics allows a single bootstrap per process), and
     /// hand the registry to ``AdminServer`` so `/metrics` serves it.
+    /// ``bootstrap()`` the first time, the same registry afterwards: the metrics system may
+    /// be bootstrapped only once per process, and tests start several servers.
+    public static func bootstrapOnce() -> PrometheusCollectorRegistry {
+        sharedRegistry.withLock { registry in
+            if let registry { return registry }
+            let made = bootstrap()
+            registry = made
+            return made
+        }
+    }
+
+    private static let sharedRegistry = Mutex<PrometheusCollectorRegistry?>(nil)
+
     public static func bootstrap() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(makeFactory(registry: registry))

@@ -80,13 +80,18 @@ public final class GatewayServer: Sendable {
         // to this run's receivers.
         let recovery = OrphanRecoveryService(layout: layout, io: io, pool: pool, startedAt: Date(), logger: logger)
 
+        let admin = try makeAdmin()
+
         // Services shut down in reverse order: the listeners drain before the pool closes.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: PoolService(pool: pool)),
-                .init(service: forwardService),
+                .init(service: QuietCancellation(admin.services.auditSealer)),
+                .init(service: QuietCancellation(admin.services.sessionSweeper)),
+                .init(service: QuietCancellation(forwardService)),
+                .init(service: QuietCancellation(admin.application)),
                 .init(service: DICOMListenerService(server: dicomServer)),
-                .init(service: recovery, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
+                .init(service: QuietCancellation(recovery), successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
@@ -94,6 +99,34 @@ public final class GatewayServer: Sendable {
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+    }
+
+    // MARK: Admin HTTP API and metrics (Sources/Gateway/Admin, Metrics)
+
+    private func makeAdmin() throws -> (services: AdminServices, application: some Service) {
+        let registry = GatewayMetrics.bootstrapOnce()
+        let services = AdminServices(
+            pool: pool, metricsRegistry: registry, callingAETitle: configuration.dicom.aeTitle, logger: logger)
+        let pool = self.pool
+        let layout = self.layout
+        let io = self.io
+        let server = dicomServer
+        let readiness = [
+            ReadinessCheck(name: "database") { _ = try await pool.execute("SELECT 1") },
+            ReadinessCheck(name: "storage") {
+                try await io.run { () throws(StorageError) in try StorageProbe.checkWritable(layout) }
+            },
+            ReadinessCheck(name: "listeners") { _ = try await server.listeningPorts() },
+        ]
+        let certificates = [configuration.tls.certificateFile, configuration.admin.tlsCertificateFile].compactMap { $0 }
+        let admin = AdminServer(
+            configuration: try .init(configuration.admin),
+            services: services,
+            readinessChecks: readiness,
+            resourceGauges: ResourceGauges(storageRoot: configuration.storage.root, certificatePaths: certificates)
+        )
+        logger.info("admin API listening", metadata: ["admin.listen": "\(configuration.admin.listen)"])
+        return (services, try admin.makeApplication(logger: logger))
     }
 
     // MARK: Forwarding (Sources/Gateway/Forward)

@@ -39,3 +39,20 @@ struct DICOMListenerService: Service {
         }
     }
 }
+
+/// Runs a service whose way of stopping at shutdown is to be cancelled (or to cancel itself
+/// with `cancelWhenGracefulShutdown`): that `CancellationError` is the normal end, not a
+/// failure of the group.
+struct QuietCancellation<Base: Service>: Service {
+    let base: Base
+
+    init(_ base: Base) { self.base = base }
+
+    func run() async throws {
+        do {
+            try await base.run()
+        } catch is CancellationError {
+            return
+        }
+    }
+}
