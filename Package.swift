@@ -240,7 +240,6 @@ let package = Package(
                 "Gateway",
                 "JobQueue",
                 "TestSupport",
-                "JobQueue",
                 "PostgresClient",
                 "Storage",
                 "DICOM",
