@@ -32,8 +32,8 @@ db_url=$(scripts/dev-db.sh url)
 
 gwpid=""; scppid=""
 cleanup() {
-    if [ -n "$gwpid" ]; then kill "$gwpid" 2>/dev/null || true; fi
-    if [ -n "$scppid" ]; then kill "$scppid" 2>/dev/null || true; fi
+    if [ -n "$gwpid" ]; then pkill -KILL -P "$gwpid" 2>/dev/null || true; fi
+    if [ -n "$scppid" ]; then pkill -KILL -P "$scppid" 2>/dev/null || true; fi
     scripts/dev-db.sh stop >&2 || true
     if [ "${BENCH_KEEP:-0}" != 1 ]; then rm -rf "$work"; fi
 }
@@ -57,7 +57,9 @@ start_scp() {  # $1 = output dir
     scppid=$!
     wait_port "$port"
 }
-stop_scp() { kill -INT "$scppid" 2>/dev/null || true; wait "$scppid" 2>/dev/null || true; scppid=""; }
+# The recorded pids are /usr/bin/time's, which ignores SIGINT while its child runs and
+# does not forward signals: signal the child.
+stop_scp() { pkill -INT -P "$scppid" 2>/dev/null || true; wait "$scppid" 2>/dev/null || true; scppid=""; }
 
 start_gw() {  # $1 = storage root
     rm -rf "$1"
@@ -67,7 +69,7 @@ start_gw() {  # $1 = storage root
     gwpid=$!
     wait_port "$port"
 }
-stop_gw() { kill -TERM "$gwpid" 2>/dev/null || true; wait "$gwpid" 2>/dev/null || true; gwpid=""; }
+stop_gw() { pkill -TERM -P "$gwpid" 2>/dev/null || true; wait "$gwpid" 2>/dev/null || true; gwpid=""; }
 
 send() {  # $1 = port, $2 = dir; prints seconds; fails unless every instance was acknowledged
     local t0 t1
