@@ -58,8 +58,9 @@ start_scp() {  # $1 = output dir
     wait_port "$port"
 }
 # The recorded pids are /usr/bin/time's, which ignores SIGINT while its child runs and
-# does not forward signals: signal the child.
-stop_scp() { pkill -INT -P "$scppid" 2>/dev/null || true; wait "$scppid" 2>/dev/null || true; scppid=""; }
+# does not forward signals: signal the child (storescp does not stop on SIGINT or SIGTERM
+# between associations, so it is killed; its files are written by then).
+stop_scp() { pkill -KILL -P "$scppid" 2>/dev/null || true; wait "$scppid" 2>/dev/null || true; scppid=""; }
 
 start_gw() {  # $1 = storage root
     rm -rf "$1"
