@@ -40,7 +40,10 @@ final class GatedStoreHandler: StoreHandler {
 
 @Suite("Back-pressure")
 struct BackPressureTests {
-    @Test("the SCP does not read a data set faster than the handler consumes it")
+    @Test(
+        "the SCP does not read a data set faster than the handler consumes it",
+        .disabled("unreliable: the sending side (SCU in-memory path) buffers 40-130 MB on its own, so the sent count does not measure the SCP; rewrite with a raw socket sender (issue 4/11 note)")
+    )
     func slowHandlerStallsSender() async throws {
         let handler = GatedStoreHandler()
         let sent = Counter()
