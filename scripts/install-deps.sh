@@ -3,8 +3,21 @@
 # As root it installs them; otherwise it only names what is missing.
 set -euo pipefail
 
-packages=(pkg-config libpq-dev postgresql postgresql-contrib dcmtk openssl
-          shellcheck checkpolicy semodule-utils selinux-policy-dev systemd "$@")
+# One package per line, so branches that add one merge cleanly.
+packages=(
+    pkg-config
+    libpq-dev
+    postgresql
+    postgresql-contrib
+    dcmtk
+    openssl
+    shellcheck
+    checkpolicy
+    semodule-utils
+    selinux-policy-dev
+    systemd
+    "$@"
+)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
