@@ -96,7 +96,7 @@ struct DocumentationTests {
         let section = lines[(start + 1)..<end].joined(separator: "\n")
         let targets = try Self.captures(section, #"\]\(([^)#\s]+)(?:#[^)]*)?\)"#)
             .filter { !$0.contains("://") && !$0.hasPrefix("mailto:") }
-        #expect(targets.count >= 4, "the Documentation section links only \(targets.count) files")
+        #expect(targets.count >= 8, "the Documentation section links only \(targets.count) files")
         for target in targets {
             let path = PackageRoot.url.appendingPathComponent(target).path
             #expect(FileManager.default.fileExists(atPath: path), "README links \(target), which does not exist")
