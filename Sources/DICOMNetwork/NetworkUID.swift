@@ -1,3 +1,4 @@
+import DICOM
 /// The handful of UIDs the network layer itself needs, as plain strings.
 ///
 /// The full registry (SOP classes, transfer syntaxes) lives in the `DICOM` module.
@@ -15,7 +16,8 @@ public enum NetworkUID {
     /// Explicit VR Big Endian (retired, still seen).
     public static let explicitVRBigEndian = "1.2.840.10008.1.2.2"
     /// This implementation's class UID, sent in every association negotiation.
-    public static let implementationClassUID = "1.2.826.0.1.3680043.10.1484.1"
+    /// The same as the one stored files carry, so a peer and a file name one product.
+    public static let implementationClassUID = UID.implementationClassUID
     /// This implementation's version name (at most 16 characters).
-    public static let implementationVersionName = "DICOM-GW-1"
+    public static let implementationVersionName = UID.implementationVersionName
 }

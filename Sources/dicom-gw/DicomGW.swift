@@ -1,10 +1,12 @@
 import ArgumentParser
+import Gateway
 
 @main
 struct DicomGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom-gw",
         abstract: "DICOM store-and-forward gateway.",
+        version: GatewayVersion.string,
         subcommands: [
             ServeCommand.self,
             MigrateCommand.self,

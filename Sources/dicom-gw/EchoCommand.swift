@@ -29,7 +29,7 @@ struct EchoCommand: AsyncParsableCommand {
     @OptionGroup var tlsOptions: TLSOptions
 
     func run() async throws {
-        LoggingBootstrap.bootstrap(level: .warning)
+        try LoggingBootstrap.bootstrap(level: .warning)
         let timeouts = AssociationTimeouts(
             artim: .seconds(Int64(self.timeout)), acse: .seconds(Int64(self.timeout)),
             dimse: .seconds(Int64(self.timeout)), idle: .seconds(Int64(self.timeout)))

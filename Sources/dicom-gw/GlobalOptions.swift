@@ -17,12 +17,16 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(name: .long, help: "Append log lines to this file instead of standard error (overrides log.file).")
+    var logFile: String?
+
     /// The option values, keyed like the configuration file.
     var overrides: [String: ConfigValue] {
         var values: [String: ConfigValue] = [:]
         if let databaseURL { values["database.url"] = ConfigValue(.string(databaseURL), isSecret: true) }
         if let storageRoot { values["storage.root"] = ConfigValue(.string(storageRoot), isSecret: false) }
         if let logLevel { values["log.level"] = ConfigValue(.string(logLevel), isSecret: false) }
+        if let logFile { values["log.file"] = ConfigValue(.string(logFile), isSecret: false) }
         return values
     }
 
@@ -32,7 +36,7 @@ struct GlobalOptions: ParsableArguments {
             file: config,
             overrides: overrides.merging(extra) { _, new in new }
         )
-        LoggingBootstrap.bootstrap(level: configuration.logLevel)
+        try LoggingBootstrap.bootstrap(level: configuration.logLevel, file: configuration.logFile)
         return configuration
     }
 }

@@ -37,7 +37,7 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var tlsOptions: TLSOptions
 
     func run() async throws {
-        LoggingBootstrap.bootstrap(level: .warning)
+        try LoggingBootstrap.bootstrap(level: .warning)
         var failed = 0
         var summaries: [DICOMFileSummary] = []
         for path in Self.expand(self.paths) {

@@ -31,7 +31,9 @@ extension GatewayConfiguration {
         providers.append(
             EnvironmentVariablesProvider(
                 environmentVariables: environment ?? ProcessInfo.processInfo.environment,
-                secretsSpecifier: .specific(["DICOM_GW_DATABASE_URL"])
+                secretsSpecifier: .specific(["DICOM_GW_DATABASE_URL"]),
+                // Not the comma: list entries themselves hold commas (`AE@addr1,addr2`, `to=a,b`).
+                arraySeparator: ";"
             ).prefixKeys(with: "dicom_gw")
         )
         if let file {
@@ -109,6 +111,9 @@ extension GatewayConfiguration {
                 throw ConfigurationError(key: "log.level", message: "'\(level)' is not a log level (trace, debug, info, notice, warning, error, critical)")
             }
             logLevel = parsed
+        }
+        if let file = values.string("log.file"), !file.isEmpty {
+            logFile = file
         }
     }
 }

@@ -106,6 +106,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var forward = ForwardConfiguration()
     /// The least severe level logged.
     public var logLevel: Logger.Level = .info
+    /// A file the process appends its log lines to instead of standard error (`log.file`);
+    /// nil logs to standard error, which journald collects under systemd.
+    public var logFile: String?
 
     public init() {}
 }

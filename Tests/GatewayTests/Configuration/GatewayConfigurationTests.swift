@@ -59,6 +59,20 @@ struct GatewayConfigurationTests {
         #expect(config.logLevel == .debug)
     }
 
+    @Test("environment lists are separated by semicolons, since entries hold commas")
+    func environmentLists() async throws {
+        let config = try await GatewayConfiguration.load(
+            file: nil,
+            environment: [
+                "DICOM_GW_DICOM_ALLOWED_CALLING_AE_TITLES": "CT1;MR1@10.0.0.5,10.0.0.6",
+                "DICOM_GW_FORWARD_ROUTES": "name=r1 to=a,b modality=CT;name=r2 to=c",
+                "DICOM_GW_LOG_FILE": "/var/log/dicom-gw/dicom-gw.log",
+            ])
+        #expect(config.dicom.allowedCallingAETitles == ["CT1", "MR1@10.0.0.5,10.0.0.6"])
+        #expect(config.forward.routes == ["name=r1 to=a,b modality=CT", "name=r2 to=c"])
+        #expect(config.logFile == "/var/log/dicom-gw/dicom-gw.log")
+    }
+
     @Test(
         "invalid values name their key",
         arguments: [
