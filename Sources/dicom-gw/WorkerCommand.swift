@@ -15,12 +15,15 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Claim loops in this process (workers.count).")
     var count: Int?
 
+    @Option(name: .long, help: "A name for this process in the queue's worker rows (default: worker).")
+    var name: String = "worker"
+
     func run() async throws {
         var extra: [String: ConfigValue] = [:]
         if let count { extra["workers.count"] = .init(.int(count), isSecret: false) }
         let configuration = try await options.load(extra: extra)
         let logger = Logger(label: "dicom-gw.worker")
-        logger.info("starting forward worker", metadata: ["workers.count": "\(max(1, configuration.workers.count))"])
-        try await ForwardWorkerProcess(configuration: configuration, logger: logger).run()
+        logger.info("starting forward worker", metadata: ["name": "\(name)", "workers.count": "\(max(1, configuration.workers.count))"])
+        try await ForwardWorkerProcess(configuration: configuration, name: name, logger: logger).run()
     }
 }

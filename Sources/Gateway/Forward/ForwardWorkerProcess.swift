@@ -7,11 +7,14 @@ import UnixSignals
 /// `dicom-gw worker`: forward workers only, with their own pool, until SIGTERM or SIGINT.
 public struct ForwardWorkerProcess: Sendable {
     let configuration: GatewayConfiguration
+    let name: String
     let logger: Logger
 
     /// A worker process; nothing starts before ``run()``.
-    public init(configuration: GatewayConfiguration, logger: Logger) {
+    /// - Parameter name: shown in the queue's worker rows (systemd passes `%H-%i`).
+    public init(configuration: GatewayConfiguration, name: String = "worker", logger: Logger) {
         self.configuration = configuration
+        self.name = name
         self.logger = logger
     }
 
@@ -27,7 +30,7 @@ public struct ForwardWorkerProcess: Sendable {
         let layout = StorageLayout(root: configuration.storage.root)
         let service = ForwardService(
             pool: pool, layout: layout, settings: configuration.forward.settings,
-            workers: max(1, configuration.workers.count), name: "worker", logger: logger)
+            workers: max(1, configuration.workers.count), name: name, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: PoolService(pool: pool)), .init(service: service)],
