@@ -1,4 +1,4 @@
-import JobQueue
+public import JobQueue
 public import Metrics
 public import PostgresClient
 import Synchronization
