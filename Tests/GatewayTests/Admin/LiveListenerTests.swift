@@ -111,6 +111,13 @@ struct LiveListenerTests {
                 }
                 #expect(await Self.echo(port: port, trusting: newFile), "the next association presents the uploaded certificate")
                 #expect(!(await Self.echo(port: port, trusting: oldFile)))
+                // DCMTK (built with OpenSSL) sees the same: anonymous TLS, verifying the peer.
+                let dcmtk = { (trusted: String) in
+                    try await Tool.run("/usr/bin/echoscu", ["+tla", "+cf", trusted, "-aec", "GATEWAY", "127.0.0.1", String(port)], timeout: 30)
+                }
+                let trustingNew = try await dcmtk(newFile)
+                #expect(trustingNew.status == 0, "\(trustingNew.stderr)")
+                #expect(try await dcmtk(oldFile).status != 0)
             }
             for path in [paths.certificate, paths.key] {
                 #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o640)

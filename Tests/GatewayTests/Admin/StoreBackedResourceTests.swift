@@ -1,3 +1,4 @@
+import DICOM
 import Foundation
 import Gateway
 import HTTPTypes
