@@ -296,14 +296,14 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    // MARK: Listeners
-
     /// A snapshot of the pool's counters, for metrics (read-only, one short lock).
     public func statistics() -> Statistics {
         state.withLock { s in
             Statistics(open: s.open, idle: s.idle.count, waiting: s.waiters.count, waits: s.waits)
         }
     }
+
+    // MARK: Listeners
 
     func register(_ listener: PostgresListener) -> UInt64? {
         state.withLock { s in
