@@ -31,6 +31,7 @@ public final class PostgresPool: Sendable {
         var isShutdown = false
         var listeners: [UInt64: PostgresListener] = [:]
         var drained: [CheckedContinuation<Void, Never>] = []
+        var waits: UInt64 = 0
     }
 
     /// Creates a pool; no connection is opened yet.
@@ -168,6 +169,7 @@ public final class PostgresPool: Sendable {
                 return .create
             }
             s.nextID += 1
+            s.waits += 1
             return .wait(s.nextID)
         }
         switch decision {
@@ -291,6 +293,13 @@ public final class PostgresPool: Sendable {
                 await connection.close()
                 self.freeSlot()
             }
+        }
+    }
+
+    /// A snapshot of the pool's counters, for metrics (read-only, one short lock).
+    public func statistics() -> Statistics {
+        state.withLock { s in
+            Statistics(open: s.open, idle: s.idle.count, waiting: s.waiters.count, waits: s.waits)
         }
     }
 

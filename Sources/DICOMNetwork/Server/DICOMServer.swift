@@ -23,6 +23,9 @@ public final class DICOMServer: Sendable {
         public var tls: TLSSettings?
         /// Negotiation policy: AE titles, callers, abstract and transfer syntaxes, max PDU.
         public var policy: AcceptancePolicy
+        /// Where the TLS listener takes each connection's context; nil: one built from `tls`
+        /// at start-up. Give one to replace the certificate without a restart.
+        public var tlsContextProvider: TLSContextProvider?
         /// Concurrent associations; further ones are rejected (transient, local limit exceeded).
         public var maxAssociations: Int
         /// ARTIM, ACSE, DIMSE and idle timeouts.
@@ -118,13 +121,18 @@ public final class DICOMServer: Sendable {
         var listeners: [(Listener, Bool)] = []
         do {
             if let port = self.configuration.port {
-                listeners.append((try await self.bind(port: port, tlsContext: nil), false))
+                listeners.append((try await self.bind(port: port, tls: nil), false))
             }
             if let tlsPort = self.configuration.tlsPort {
-                guard let tls = self.configuration.tls else {
+                let provider: TLSContextProvider
+                if let given = self.configuration.tlsContextProvider {
+                    provider = given
+                } else if let tls = self.configuration.tls {
+                    provider = try TLSContextProvider(settings: tls)
+                } else {
                     throw AssociationError(code: .tlsFailed, message: "a TLS port is configured without TLS settings")
                 }
-                listeners.append((try await self.bind(port: tlsPort, tlsContext: try tls.makeServerContext()), true))
+                listeners.append((try await self.bind(port: tlsPort, tls: provider), true))
             }
         } catch {
             for (listener, _) in listeners { try? await listener.channel.close() }
@@ -173,7 +181,7 @@ public final class DICOMServer: Sendable {
     /// Whether ``shutdownGracefully()`` was called.
     var isDraining: Bool { self.state.withLock { $0.draining } }
 
-    private func bind(port: Int, tlsContext: NIOSSLContext?) async throws -> NIOAsyncChannel<AcceptedConnection, Never> {
+    private func bind(port: Int, tls: TLSContextProvider?) async throws -> NIOAsyncChannel<AcceptedConnection, Never> {
         let policy = self.configuration.policy
         let timeouts = self.configuration.timeouts
         let baseLogger = self.logger
@@ -193,6 +201,8 @@ public final class DICOMServer: Sendable {
                     logger[metadataKey: LogKey.associationID] = "\(id)"
                     logger[metadataKey: LogKey.peer] = "\(channel.remoteAddress?.ipAddress ?? "?")"
                     let sync = channel.pipeline.syncOperations
+                    // Read per connection, so a reloaded certificate serves the next association.
+                    let tlsContext = tls?.current
                     if let tlsContext {
                         try sync.addHandler(PlainDICOMOnTLSPortDetector(logger: logger))
                         try sync.addHandler(NIOSSLServerHandler(context: tlsContext))

@@ -33,6 +33,16 @@ public struct ErrorMiddleware: RouterMiddleware {
             case .conflict: return APIError.conflict(error.message)
             default: return APIError.invalid(error.field ?? "body", error.message)
             }
+        case let error as ForwardError:
+            // The forwarding stores' errors (the CLI's messages, shared by the API).
+            switch error.code {
+            case .notFound: return APIError(.notFound, code: .notFound, message: error.message)
+            case .conflict: return APIError.conflict(error.message)
+            case .invalidArgument: return APIError.invalid("body", error.message)
+            default:
+                context.logger.error("forwarding error", metadata: ["error": "\(error)"])
+                return APIError(.internalServerError, code: .internalError, message: "internal error")
+            }
         case let error as HTTPError:
             return translate(error)
         case let error as DecodingError:

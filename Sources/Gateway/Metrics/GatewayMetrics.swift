@@ -39,7 +39,7 @@ public enum GatewayMetrics {
     public static let bytesReceived = "dicom_gw_bytes_received_total"
     /// Counter, label `status`: C-STORE responses sent.
     public static let storeResponses = "dicom_gw_cstore_responses_total"
-    /// Timer: from the end of a C-STORE's data to its response (fsync and commit included).
+    /// Timer: from a C-STORE request to its response (data transfer, fsync and commit included).
     public static let storeDuration = "dicom_gw_store_duration_seconds"
 
     // MARK: Queue and forwarding
@@ -63,6 +63,8 @@ public enum GatewayMetrics {
 
     /// Gauge: database connections in use.
     public static let databasePoolInUse = "dicom_gw_db_pool_connections_in_use"
+    /// Gauge: callers waiting for a database connection now.
+    public static let databasePoolWaiting = "dicom_gw_db_pool_waiting"
     /// Counter: times a caller had to wait for a database connection.
     public static let databasePoolWaits = "dicom_gw_db_pool_waits_total"
     /// Gauge: bytes free on the file system of the storage root.

@@ -19,6 +19,8 @@ public final class GatewayServer: Sendable {
     public let pool: PostgresPool
     public let layout: StorageLayout
     public let dicomServer: DICOMServer
+    /// The TLS listener's context, swapped when an operator uploads a new certificate.
+    public let tlsContextProvider: TLSContextProvider?
     private let logger: Logger
     private let io: BlockingIO
 
@@ -51,9 +53,16 @@ public final class GatewayServer: Sendable {
             hooks: ForwardHooks(queue: JobQueue(pool: pool, logger: logger)),
             logger: logger
         )
+        var dicomConfiguration = configuration.dicomServerConfiguration
+        if let tls = dicomConfiguration.tls, dicomConfiguration.tlsPort != nil {
+            // Built here so the admin API can swap it; if the files are unreadable, the
+            // listener reports the error when it starts.
+            dicomConfiguration.tlsContextProvider = try? TLSContextProvider(settings: tls)
+        }
+        self.tlsContextProvider = dicomConfiguration.tlsContextProvider
         self.dicomServer = DICOMServer(
-            configuration: configuration.dicomServerConfiguration,
-            handler: receiver,
+            configuration: dicomConfiguration,
+            handler: MeteredStoreHandler(receiver),
             logger: logger
         )
     }
@@ -119,14 +128,28 @@ public final class GatewayServer: Sendable {
             ReadinessCheck(name: "listeners") { _ = try await server.listeningPorts() },
         ]
         let certificates = [configuration.tls.certificateFile, configuration.admin.tlsCertificateFile].compactMap { $0 }
+        var gauges = ResourceGauges(storageRoot: configuration.storage.root, certificatePaths: certificates)
+        gauges.additionalSamplers = OperationalGauges(pool: pool, queue: JobQueue(pool: pool, logger: logger)).samplers
         let admin = AdminServer(
             configuration: try .init(configuration.admin),
             services: services,
             readinessChecks: readiness,
-            resourceGauges: ResourceGauges(storageRoot: configuration.storage.root, certificatePaths: certificates)
+            resourceGauges: gauges,
+            tlsStore: makeTLSStore()
         )
         logger.info("admin API listening", metadata: ["admin.listen": "\(configuration.admin.listen)"])
         return (services, try admin.makeApplication(logger: logger))
+    }
+
+    /// The DICOM listener's certificate for `/api/v1/tls`: an upload is written, then the
+    /// listener's context is rebuilt from the files for the next association.
+    private func makeTLSStore() -> TLSMaterialStore? {
+        guard let certificate = configuration.tls.certificateFile, let key = configuration.tls.keyFile,
+              let provider = tlsContextProvider, let settings = configuration.dicomServerConfiguration.tls
+        else { return nil }
+        return TLSMaterialStore(paths: .init(certificate: certificate, key: key, ca: configuration.tls.caFile)) {
+            try await NIOThreadPool.singleton.runIfActive { try provider.reload(settings) }
+        }
     }
 
     // MARK: Forwarding (Sources/Gateway/Forward)

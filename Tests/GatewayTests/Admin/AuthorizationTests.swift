@@ -43,6 +43,41 @@ struct AuthorizationTests {
         }
     }
 
+    @Test("revoked, expired and disabled users' admin tokens get 401 on every mutating route")
+    func deadCredentialsAreRefused() async throws {
+        try await AdminTestDatabase.with { pool in
+            let app = try await AdminTestApp.make(pool: pool)
+            let actor = AdminTestApp.actor
+            var dead: [String: String] = [:]
+            for name in ["revoked", "expired", "disabled"] {
+                let user = try await app.services.users.create(username: name, password: AdminTestApp.password, role: .admin, by: actor)
+                let issued = try await app.services.tokens.issue(userID: user.id, name: "t", lifetime: .seconds(3600), by: actor)
+                dead[name] = issued.token
+                switch name {
+                case "revoked": _ = try await app.services.tokens.revoke(id: issued.record.id, by: actor)
+                case "expired":
+                    try await pool.execute(
+                        "UPDATE dicom_gw.api_tokens SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second' WHERE id = $1",
+                        [issued.record.id])
+                default: _ = try await app.services.users.setDisabled(userID: user.id, disabled: true, by: actor)
+                }
+            }
+            let mutating = app.server.buildRouter().routes.filter { $0.isMutating && $0.access != .anonymous }
+            let tokens = dead.sorted(by: { $0.key < $1.key })
+            try await app.test { client in
+                for route in mutating {
+                    for (name, token) in tokens {
+                        let response = try await client.send(
+                            route.method, Self.uri(route), headers: [.authorization: "Bearer \(token)"], json: "{}")
+                        #expect(response.status == .unauthorized, "\(route) with a \(name) token")
+                    }
+                }
+                // The same request with a live admin token gets past authentication.
+                #expect(try await client.send(.get, "/api/v1/auth/me", headers: app.auth(.admin)).status == .ok)
+            }
+        }
+    }
+
     @Test("every read route needs a login, and anonymous routes are only health, metrics and login")
     func readRoutesNeedLogin() async throws {
         try await AdminTestDatabase.with { pool in

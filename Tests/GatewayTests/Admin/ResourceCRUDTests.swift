@@ -40,7 +40,7 @@ struct ResourceCRUDTests {
 
                 let route = try await client.send(
                     .post, "/api/v1/routes", headers: app.auth(.admin),
-                    json: #"{"name":"ct-to-pacs","conditions":{"modality":["CT"]},"destinations":["pacs"]}"#)
+                    json: #"{"name":"ct-to-pacs","conditions":["modality=CT"],"destinations":["pacs"]}"#)
                 #expect(route.status == .created)
                 #expect(route.object["destinations"] as? [String] == ["pacs"])
                 let inUse = try await client.send(.delete, "/api/v1/destinations/\(id)", headers: op)
@@ -64,10 +64,10 @@ struct ResourceCRUDTests {
             try await app.test { client in
                 let response = try await client.send(
                     .post, "/api/v1/routes", headers: app.auth(.admin),
-                    json: #"{"name":"r1","conditions":{"colour":"red","modality":3},"mode":"later","destinations":["nowhere"]}"#)
+                    json: #"{"name":"r1","conditions":["colour=red",{"field":"modality","equals":3}],"mode":"later","destinations":["nowhere"]}"#)
                 #expect(response.status == .unprocessableContent)
                 let fields = Set(((response.object["error"] as? [String: Any])?["fields"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
-                #expect(fields == ["conditions.colour", "conditions.modality", "mode"])
+                #expect(fields == ["conditions[0]", "conditions[1]", "mode"])
                 let missing = try await client.send(
                     .post, "/api/v1/routes", headers: app.auth(.admin), json: #"{"name":"r1","destinations":["nowhere"]}"#)
                 #expect(missing.status == .unprocessableContent)

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import JobQueue
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -83,6 +84,49 @@ struct StudySearchTests {
             }
             let count = try await pool.query("SELECT count(*) AS n FROM dicom_gw.studies")
             #expect(try count.first?.decode(Int64.self, column: "n") == 3)
+        }
+    }
+
+    /// Tried on one database (a fresh one per case would cost seconds each).
+    static let otherFilterInjections = [
+        "/api/v1/audit?actor=x%27%20OR%20%271%27%3D%271",
+        "/api/v1/audit?action=%27%3B%20DELETE%20FROM%20dicom_gw.audit_events%3B%20--",
+        "/api/v1/audit?object_id=%25",
+        "/api/v1/jobs?lane=x%27%20OR%20%271%27%3D%271",
+        "/api/v1/jobs?destination=x%27%20OR%201%3D1%20--",
+        "/api/v1/jobs?kind=%27%3B%20DROP%20TABLE%20dicom_gw.jobs%3B%20--",
+        "/api/v1/destinations?enabled=true%27%20OR%201%3D1",
+    ]
+
+    @Test("injection attempts in audit, job and destination filters match nothing and change nothing")
+    func injectionInOtherFilters() async throws {
+        try await AdminTestDatabase.with { pool in
+            let app = try await AdminTestApp.make(pool: pool)
+            let pacs = try await DestinationStore(pool: pool).save(
+                Destination(name: "pacs", aeTitle: "PACS", host: "127.0.0.1", port: 104), actor: .user("test"))
+            _ = try await JobQueue(pool: pool, logger: Logger(label: "test")).enqueue(
+                [NewJob(kind: "forward", lane: pacs.lane, payload: "{}")], into: "forward")
+            func count(_ table: String) async throws -> Int64? {
+                try await pool.query("SELECT count(*) AS n FROM dicom_gw.\(table)").first?.decode(Int64.self, column: "n")
+            }
+            let events = try await count("audit_events")
+            try await app.test { client in
+                for uri in Self.otherFilterInjections {
+                    let response = try await client.send(.get, uri, headers: app.auth(.admin))
+                    #expect([.ok, .unprocessableContent].contains(response.status), "\(uri): \(response.text)")
+                    if response.status == .ok {
+                        #expect((response.object["items"] as? [Any])?.isEmpty == true, "\(uri) matched rows")
+                    }
+                }
+                // The same filters with honest values do find the rows, so an empty answer above means something.
+                let jobs = try await client.send(.get, "/api/v1/jobs?destination=pacs", headers: app.auth(.admin))
+                #expect((jobs.object["items"] as? [Any])?.count == 1)
+                let audit = try await client.send(.get, "/api/v1/audit?actor=test", headers: app.auth(.admin))
+                #expect((audit.object["items"] as? [Any])?.isEmpty == false)
+            }
+            #expect(try await count("jobs") == 1)
+            #expect(try await count("audit_events") == events)
+            #expect(try await count("destinations") == 1)
         }
     }
 }

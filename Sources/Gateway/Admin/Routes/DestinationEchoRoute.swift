@@ -2,7 +2,6 @@ import DICOMNetwork
 import Foundation
 import Hummingbird
 import Logging
-import PostgresClient
 
 /// `POST /api/v1/destinations/{id}/echo`: a C-ECHO to the destination with its own AE titles
 /// and TLS settings, answered as a test result (a failed echo is a 200 with `success: false`).
@@ -14,7 +13,7 @@ struct DestinationEchoRoute: Sendable {
         let error: String?
     }
 
-    let pool: PostgresPool
+    let store: DestinationStore
     let auditLog: AuditLog
     let defaultCallingAETitle: String
     let logger: Logger
@@ -22,7 +21,7 @@ struct DestinationEchoRoute: Sendable {
     func register(on routes: AdminRouteBuilder) {
         let echo = self
         routes.add(.post, "/api/v1/destinations/{id}/echo", access: .role(.operator)) { _, context in
-            let destination = try await DestinationsResource.find(echo.pool, try context.parameters.requireID("id"))
+            let destination = try await DestinationsResource.find(echo.store, context)
             let result = await echo.run(destination)
             try await echo.auditLog.record(
                 AuditEvent(actor: try context.auditActor(), action: AuditAction.destinationEchoed, objectType: "destination",
@@ -32,13 +31,9 @@ struct DestinationEchoRoute: Sendable {
         }
     }
 
-    func run(_ destination: DestinationsResource.Destination) async -> Result {
+    func run(_ destination: Destination) async -> Result {
         let timeout: Int64 = 10
-        let tls: TLSSettings? = destination.tlsEnabled
-            ? TLSSettings(
-                certificateChainPath: destination.tlsCertificateFile, privateKeyPath: destination.tlsKeyFile,
-                trustRootsPath: destination.tlsCAFile)
-            : nil
+        let tls = destination.tlsSettings
         let client = DICOMClient(
             configuration: .init(
                 callingAETitle: destination.callingAETitle ?? defaultCallingAETitle, calledAETitle: destination.aeTitle,
@@ -57,7 +52,7 @@ struct DestinationEchoRoute: Sendable {
             return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
         do {
-            let status = try await client.withAssociation(host: destination.host, port: Int(destination.port), contexts: contexts) {
+            let status = try await client.withAssociation(host: destination.host, port: destination.port, contexts: contexts) {
                 try await $0.echo()
             }
             return Result(

@@ -5,33 +5,39 @@ import PostgresClient
 /// `/api/v1/destinations…`: the remote DICOM nodes objects are forwarded to. Viewers read,
 /// operators change. Rows managed by the configuration file (`source = 'config'`) are
 /// read-only here: the file wins at the next start.
+///
+/// Every change goes through ``DestinationStore``, the code path of `dicom-gw destination …`:
+/// the same validation, the same job-lane policy (running limit, attempts, backoff, pause)
+/// and the same audit events, so the API and the CLI cannot drift apart.
 struct DestinationsResource: AdminResource {
     let services: AdminServices
 
-    struct Destination: ResponseEncodable, Sendable {
+    /// A destination as the API shows it.
+    struct Body: ResponseEncodable, Sendable {
         let id: Int64
         let name: String
         let aeTitle: String
         let host: String
-        let port: Int32
+        let port: Int
         let callingAETitle: String?
         let tlsEnabled: Bool
         let tlsCAFile: String?
         let tlsCertificateFile: String?
         let tlsKeyFile: String?
-        let maxAssociations: Int32
-        let maxObjectsPerAssociation: Int32
-        let maxAttempts: Int32
-        let retryInitialDelaySeconds: Int64
-        let retryMaxDelaySeconds: Int64
+        let maxAssociations: Int
+        let maxObjectsPerAssociation: Int
+        let maxAttempts: Int
+        let retryInitialDelaySeconds: Double
+        let retryMaxDelaySeconds: Double
+        let breakerThreshold: Int
+        let breakerPauseSeconds: Double
         let enabled: Bool
+        let paused: Bool
         let source: String
         let description: String?
-        let createdAt: Date
-        let updatedAt: Date
 
         enum CodingKeys: String, CodingKey {
-            case id, name, host, port, enabled, source, description
+            case id, name, host, port, enabled, paused, source, description
             case aeTitle = "ae_title"
             case callingAETitle = "calling_ae_title"
             case tlsEnabled = "tls_enabled"
@@ -43,13 +49,38 @@ struct DestinationsResource: AdminResource {
             case maxAttempts = "max_attempts"
             case retryInitialDelaySeconds = "retry_initial_delay_seconds"
             case retryMaxDelaySeconds = "retry_max_delay_seconds"
-            case createdAt = "created_at"
-            case updatedAt = "updated_at"
+            case breakerThreshold = "breaker_threshold"
+            case breakerPauseSeconds = "breaker_pause_seconds"
+        }
+
+        init(_ d: Destination) {
+            id = d.id
+            name = d.name
+            aeTitle = d.aeTitle
+            host = d.host
+            port = d.port
+            callingAETitle = d.callingAETitle
+            tlsEnabled = d.tlsEnabled
+            tlsCAFile = d.tlsCAFile
+            tlsCertificateFile = d.tlsCertificateFile
+            tlsKeyFile = d.tlsKeyFile
+            maxAssociations = d.maxAssociations
+            maxObjectsPerAssociation = d.maxObjectsPerAssociation
+            maxAttempts = d.maxAttempts
+            retryInitialDelaySeconds = d.retryInitialDelay
+            retryMaxDelaySeconds = d.retryMaxDelay
+            breakerThreshold = d.breakerThreshold
+            breakerPauseSeconds = d.breakerPause
+            enabled = d.enabled
+            paused = d.paused
+            source = d.source
+            description = d.description
         }
     }
 
-    /// The body of POST and PUT; PUT replaces every field (omitted ones take their defaults).
-    struct DestinationInput: Decodable, Sendable {
+    /// The body of POST and PUT; PUT replaces every field (omitted ones take their defaults),
+    /// except `paused`, which only pause and resume change.
+    struct Input: Decodable, Sendable {
         let name: String?
         let aeTitle: String?
         let host: String?
@@ -62,8 +93,10 @@ struct DestinationsResource: AdminResource {
         let maxAssociations: Int?
         let maxObjectsPerAssociation: Int?
         let maxAttempts: Int?
-        let retryInitialDelaySeconds: Int?
-        let retryMaxDelaySeconds: Int?
+        let retryInitialDelaySeconds: Double?
+        let retryMaxDelaySeconds: Double?
+        let breakerThreshold: Int?
+        let breakerPauseSeconds: Double?
         let enabled: Bool?
         let description: String?
 
@@ -80,8 +113,11 @@ struct DestinationsResource: AdminResource {
             case maxAttempts = "max_attempts"
             case retryInitialDelaySeconds = "retry_initial_delay_seconds"
             case retryMaxDelaySeconds = "retry_max_delay_seconds"
+            case breakerThreshold = "breaker_threshold"
+            case breakerPauseSeconds = "breaker_pause_seconds"
         }
 
+        /// Field-by-field checks, all reported at once (the store then checks again, as for the CLI).
         func validate() throws {
             var v = FieldValidator()
             v.name(name)
@@ -107,186 +143,124 @@ struct DestinationsResource: AdminResource {
             v.check(
                 (retryMaxDelaySeconds ?? 3600) >= (retryInitialDelaySeconds ?? 10), "retry_max_delay_seconds",
                 "must not be less than retry_initial_delay_seconds")
+            v.range(breakerThreshold, "breaker_threshold", 1...1000)
+            v.range(breakerPauseSeconds, "breaker_pause_seconds", 1...86_400)
             v.text(description, "description", maxLength: 1000)
             try v.finish()
         }
 
-        /// Parameters $1…$16 in the order of ``DestinationsResource/assignments``.
-        var parameters: [any PostgresEncodable] {
-            [
-                name, aeTitle, host, port, callingAETitle, tlsEnabled ?? false, tlsCAFile, tlsCertificateFile,
-                tlsKeyFile, maxAssociations ?? 2, maxObjectsPerAssociation ?? 100, maxAttempts ?? 10,
-                Double(retryInitialDelaySeconds ?? 10), Double(retryMaxDelaySeconds ?? 3600), enabled ?? true, description,
-            ]
+        /// The destination this body describes, over `base` (id, source and pause kept).
+        func destination(keeping base: Destination?) -> Destination {
+            var d = Destination(name: name ?? "", aeTitle: aeTitle ?? "", host: host ?? "", port: port ?? 0)
+            let defaults = d
+            d.id = base?.id ?? 0
+            d.source = base?.source ?? "operator"
+            d.paused = base?.paused ?? false
+            d.callingAETitle = callingAETitle
+            d.tlsEnabled = tlsEnabled ?? false
+            d.tlsCAFile = tlsCAFile
+            d.tlsCertificateFile = tlsCertificateFile
+            d.tlsKeyFile = tlsKeyFile
+            d.maxAssociations = maxAssociations ?? defaults.maxAssociations
+            d.maxObjectsPerAssociation = maxObjectsPerAssociation ?? defaults.maxObjectsPerAssociation
+            d.maxAttempts = maxAttempts ?? defaults.maxAttempts
+            d.retryInitialDelay = retryInitialDelaySeconds ?? defaults.retryInitialDelay
+            d.retryMaxDelay = retryMaxDelaySeconds ?? defaults.retryMaxDelay
+            d.breakerThreshold = breakerThreshold ?? defaults.breakerThreshold
+            d.breakerPause = breakerPauseSeconds ?? defaults.breakerPause
+            d.enabled = enabled ?? true
+            d.description = description
+            return d
         }
     }
 
-    static let columns = """
-        id, name, ae_title, host, port, calling_ae_title, tls_enabled, tls_ca_file, tls_certificate_file, tls_key_file,
-        max_associations, max_objects_per_association, max_attempts,
-        extract(epoch FROM retry_initial_delay)::bigint AS retry_initial_delay_seconds,
-        extract(epoch FROM retry_max_delay)::bigint AS retry_max_delay_seconds,
-        enabled, source, description, created_at, updated_at
-        """
-
-    static let values = """
-        $1::text, $2::text, $3::text, $4::int, $5::text, $6::bool, $7::text, $8::text, $9::text, $10::int, $11::int,
-        $12::int, make_interval(secs => $13::double precision), make_interval(secs => $14::double precision), $15::bool, $16::text
-        """
-
-    static let fieldList = """
-        name, ae_title, host, port, calling_ae_title, tls_enabled, tls_ca_file, tls_certificate_file, tls_key_file,
-        max_associations, max_objects_per_association, max_attempts, retry_initial_delay, retry_max_delay, enabled, description
-        """
-
     func register(on routes: AdminRouteBuilder) {
-        let pool = services.pool
+        let store = DestinationStore(pool: services.pool)
+        let routeStore = RouteStore(pool: services.pool)
 
         routes.add(.get, "/api/v1/destinations", access: .role(.viewer)) { request, _ in
             var query = QueryReader(request)
             let enabled = query.bool("enabled")
             let page = query.page(defaultLimit: 100)
             try query.finish()
-            let rows = try await pool.query(
-                "SELECT \(Self.columns) FROM dicom_gw.destinations WHERE $1::bool IS NULL OR enabled = $1::bool ORDER BY name LIMIT $2 OFFSET $3",
-                [enabled, page.limit + 1, page.offset])
-            return PagedResponse(fetched: try rows.map(Destination.init(row:)), page: page)
+            let all = try await store.list().filter { enabled == nil || $0.enabled == enabled }
+            return PagedResponse(fetched: all.dropFirst(page.offset).prefix(page.limit + 1).map(Body.init), page: page)
         }
 
         routes.add(.get, "/api/v1/destinations/{id}", access: .role(.viewer)) { _, context in
-            try await Self.find(pool, try context.parameters.requireID("id"))
+            Body(try await Self.find(store, context))
         }
 
         routes.add(.post, "/api/v1/destinations", access: .role(.operator)) { request, context in
-            let input = try await request.decode(as: DestinationInput.self, context: context)
+            let input = try await request.decode(as: Input.self, context: context)
             try input.validate()
-            let actor = try context.auditActor()
-            let destination = try await Self.translatingConflicts(input.name) {
-                try await pool.withTransaction { connection in
-                    let rows = try await connection.query(
-                        "INSERT INTO dicom_gw.destinations (\(Self.fieldList)) VALUES (\(Self.values)) RETURNING \(Self.columns)",
-                        input.parameters)
-                    guard let row = rows.first else { throw APIError.notFound("destination") }
-                    let destination = try Destination(row: row)
-                    try await AuditLog.record(
-                        AuditEvent(actor: actor, action: AuditAction.destinationCreated, objectType: "destination",
-                                   objectID: destination.name, details: Self.auditDetails(destination)),
-                        on: connection)
-                    return destination
-                }
-            }
-            return EditedResponse(status: .created, response: destination)
+            let actor = try context.storeActor()
+            let saved = try await store.save(input.destination(keeping: nil), actor: actor)
+            return EditedResponse(status: .created, response: Body(saved))
         }
 
         routes.add(.put, "/api/v1/destinations/{id}", access: .role(.operator)) { request, context in
-            let id = try context.parameters.requireID("id")
-            let input = try await request.decode(as: DestinationInput.self, context: context)
+            let existing = try await Self.find(store, context)
+            let input = try await request.decode(as: Input.self, context: context)
             try input.validate()
-            let actor = try context.auditActor()
-            return try await Self.translatingConflicts(input.name) {
-                try await pool.withTransaction { connection in
-                    try await Self.requireOperatorManaged(connection, id)
-                    let rows = try await connection.query(
-                        """
-                        UPDATE dicom_gw.destinations SET (\(Self.fieldList), updated_at) = (\(Self.values), now())
-                         WHERE id = $17 RETURNING \(Self.columns)
-                        """, input.parameters + [id])
-                    guard let row = rows.first else { throw APIError.notFound("destination") }
-                    let destination = try Destination(row: row)
-                    try await AuditLog.record(
-                        AuditEvent(actor: actor, action: AuditAction.destinationUpdated, objectType: "destination",
-                                   objectID: destination.name, details: Self.auditDetails(destination)),
-                        on: connection)
-                    return destination
-                }
+            try Self.requireOperatorManaged(existing)
+            let actor = try context.storeActor()
+            try await store.update(input.destination(keeping: existing), actor: actor)
+            guard let stored = try await store.find(id: existing.id) else { throw APIError.notFound("destination") }
+            return Body(stored)
+        }
+
+        routes.add(.delete, "/api/v1/destinations/{id}", access: .role(.operator)) { _, context in
+            let existing = try await Self.find(store, context)
+            try Self.requireOperatorManaged(existing)
+            let users = try await routeStore.list().filter { $0.destinations.contains(existing.name) }.map(\.name)
+            guard users.isEmpty else {
+                throw APIError.conflict("the destination is used by routes: \(users.joined(separator: ", "))")
+            }
+            try await store.remove(name: existing.name, actor: try context.storeActor())
+            return Response(status: .noContent)
+        }
+
+        for (verb, paused) in [("pause", true), ("resume", false)] {
+            // The lane pause holds the destination's jobs (waiting, attempts untouched);
+            // running ones finish. Allowed on configuration-managed destinations too: a pause
+            // is operations, not configuration.
+            routes.add(.post, "/api/v1/destinations/{id}/\(verb)", access: .role(.operator)) { _, context in
+                let existing = try await Self.find(store, context)
+                try await store.setPaused(existing, paused, actor: try context.storeActor())
+                guard let stored = try await store.find(id: existing.id) else { throw APIError.notFound("destination") }
+                return Body(stored)
             }
         }
 
         DestinationEchoRoute(
-            pool: pool, auditLog: services.auditLog, defaultCallingAETitle: services.callingAETitle, logger: services.logger
+            store: store, auditLog: services.auditLog, defaultCallingAETitle: services.callingAETitle, logger: services.logger
         ).register(on: routes)
-
-        routes.add(.delete, "/api/v1/destinations/{id}", access: .role(.operator)) { _, context in
-            let id = try context.parameters.requireID("id")
-            let actor = try context.auditActor()
-            try await pool.withTransaction { connection in
-                try await Self.requireOperatorManaged(connection, id)
-                let users = try await connection.query(
-                    """
-                    SELECT r.name FROM dicom_gw.route_destinations rd JOIN dicom_gw.routes r ON r.id = rd.route_id
-                     WHERE rd.destination_id = $1 ORDER BY r.name
-                    """, [id]
-                ).map { try $0.decode(String.self, column: "name") }
-                guard users.isEmpty else {
-                    throw APIError.conflict("the destination is used by routes: \(users.joined(separator: ", "))")
-                }
-                let rows = try await connection.query("DELETE FROM dicom_gw.destinations WHERE id = $1 RETURNING name", [id])
-                guard let row = rows.first else { throw APIError.notFound("destination") }
-                try await AuditLog.record(
-                    AuditEvent(actor: actor, action: AuditAction.destinationDeleted, objectType: "destination",
-                               objectID: try row.decode(String.self, column: "name")),
-                    on: connection)
-            }
-            return Response(status: .noContent)
-        }
     }
 
-    static func find(_ pool: PostgresPool, _ id: Int64) async throws -> Destination {
-        guard let row = try await pool.query("SELECT \(columns) FROM dicom_gw.destinations WHERE id = $1", [id]).first else {
+    /// The destination the `{id}` parameter names: a row id, or (not all digits) a name.
+    static func find(_ store: DestinationStore, _ context: AdminRequestContext) async throws -> Destination {
+        guard let text = context.parameters.get("id"), !text.isEmpty, text.utf8.count <= 64 else {
             throw APIError.notFound("destination")
         }
-        return try Destination(row: row)
+        if text.allSatisfy({ ("0"..."9").contains($0) }) {
+            guard let id = Int64(text), let byID = try await store.find(id: id) else { throw APIError.notFound("destination") }
+            return byID
+        }
+        guard let byName = try await store.find(name: text) else { throw APIError.notFound("destination") }
+        return byName
     }
 
-    static func requireOperatorManaged(_ connection: PostgresConnection, _ id: Int64) async throws {
-        guard let row = try await connection.query(
-            "SELECT source FROM dicom_gw.destinations WHERE id = $1 FOR UPDATE", [id]).first
-        else { throw APIError.notFound("destination") }
-        guard try row.decode(String.self, column: "source") == "operator" else {
+    static func requireOperatorManaged(_ destination: Destination) throws {
+        guard destination.source == "operator" else {
             throw APIError.conflict("this destination is managed by the configuration file; change it there")
         }
     }
-
-    static func translatingConflicts<T>(_ name: String?, _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PostgresError where error.code == .uniqueViolation {
-            throw APIError.conflict("a destination named \(name ?? "") already exists")
-        } catch let error as PostgresError where error.code == .checkViolation {
-            throw APIError.invalid("body", "rejected by the database: \(error.message)")
-        }
-    }
-
-    static func auditDetails(_ d: Destination) -> [String: AuditValue] {
-        [
-            "ae_title": .string(d.aeTitle), "host": .string(d.host), "port": .int(Int64(d.port)),
-            "tls_enabled": .bool(d.tlsEnabled), "enabled": .bool(d.enabled),
-        ]
-    }
 }
 
-extension DestinationsResource.Destination {
-    init(row: PostgresRow) throws {
-        self.init(
-            id: try row.decode(Int64.self, column: "id"),
-            name: try row.decode(String.self, column: "name"),
-            aeTitle: try row.decode(String.self, column: "ae_title"),
-            host: try row.decode(String.self, column: "host"),
-            port: try row.decode(Int32.self, column: "port"),
-            callingAETitle: try row.decode(String?.self, column: "calling_ae_title"),
-            tlsEnabled: try row.decode(Bool.self, column: "tls_enabled"),
-            tlsCAFile: try row.decode(String?.self, column: "tls_ca_file"),
-            tlsCertificateFile: try row.decode(String?.self, column: "tls_certificate_file"),
-            tlsKeyFile: try row.decode(String?.self, column: "tls_key_file"),
-            maxAssociations: try row.decode(Int32.self, column: "max_associations"),
-            maxObjectsPerAssociation: try row.decode(Int32.self, column: "max_objects_per_association"),
-            maxAttempts: try row.decode(Int32.self, column: "max_attempts"),
-            retryInitialDelaySeconds: try row.decode(Int64.self, column: "retry_initial_delay_seconds"),
-            retryMaxDelaySeconds: try row.decode(Int64.self, column: "retry_max_delay_seconds"),
-            enabled: try row.decode(Bool.self, column: "enabled"),
-            source: try row.decode(String.self, column: "source"),
-            description: try row.decode(String?.self, column: "description"),
-            createdAt: try row.decode(Date.self, column: "created_at"),
-            updatedAt: try row.decode(Date.self, column: "updated_at"))
+extension AdminRequestContext {
+    /// The caller as the forwarding stores audit it (the same shape as the CLI's user).
+    func storeActor() throws -> AuditActor {
+        .user(try requirePrincipal().username)
     }
 }

@@ -68,10 +68,18 @@ struct JobsResource: AdminResource {
             var query = QueryReader(request)
             let state = query.choice("state", Self.liveStates + Self.finishedStates)
             let queue = query.string("queue", maxLength: 64)
-            let lane = query.string("lane", maxLength: 128)
+            var lane = query.string("lane", maxLength: 128)
             let kind = query.string("kind", maxLength: 64)
+            let destination = query.string("destination", maxLength: 64)
             let page = query.page()
             try query.finish()
+            if let destination {
+                // A destination's jobs are its lane's; an unknown name has none.
+                guard let found = try await DestinationStore(pool: pool).find(name: destination),
+                      lane == nil || lane == found.lane
+                else { return PagedResponse<Job>(fetched: [], page: page) }
+                lane = found.lane
+            }
             let finished = state.map(Self.finishedStates.contains) ?? false
             let stateColumn = finished ? "outcome" : "state"
             let sql = (finished ? Self.historySelect : Self.liveSelect) + """

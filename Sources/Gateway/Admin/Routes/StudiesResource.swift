@@ -54,8 +54,10 @@ struct StudiesResource: AdminResource {
         let sizeBytes: Int64
         let callingAETitle: String?
         let receivedAt: Date
+        var deliveries: [Delivery] = []
 
         enum CodingKeys: String, CodingKey {
+            case deliveries
             case sopInstanceUID = "sop_instance_uid"
             case sopClassUID = "sop_class_uid"
             case transferSyntaxUID = "transfer_syntax_uid"
@@ -84,9 +86,45 @@ struct StudiesResource: AdminResource {
         }
     }
 
+    /// One row of the delivery ledger (`dicom_gw.deliveries`): where an instance stands
+    /// towards one destination.
+    struct Delivery: Codable, Sendable {
+        let destination: String
+        let route: String?
+        /// `pending`, `delivered`, `failed` or `cancelled`.
+        let state: String
+        let attempts: Int32
+        let lastStatus: String?
+        let lastError: String?
+        let jobID: Int64?
+        let enqueuedAt: Date
+        let lastAttemptAt: Date?
+        let deliveredAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case destination, route, state, attempts
+            case lastStatus = "last_status"
+            case lastError = "last_error"
+            case jobID = "job_id"
+            case enqueuedAt = "enqueued_at"
+            case lastAttemptAt = "last_attempt_at"
+            case deliveredAt = "delivered_at"
+        }
+    }
+
+    /// Per destination, how many of the study's instances are in each delivery state.
+    struct DeliverySummary: Codable, Sendable {
+        let destination: String
+        let pending: Int64
+        let delivered: Int64
+        let failed: Int64
+        let cancelled: Int64
+    }
+
     struct StudyDetail: ResponseEncodable, Sendable {
         let study: StudySummary
         let series: [Series]
+        let deliveries: [DeliverySummary]
     }
 
     static let summarySelect = """
@@ -181,7 +219,45 @@ struct StudiesResource: AdminResource {
                         callingAETitle: try row.decode(String?.self, column: "calling_ae_title"),
                         receivedAt: try row.decode(Date.self, column: "received_at")))
             }
-            return StudyDetail(study: study, series: series.map(\.series))
+            let ledger = try await pool.query(
+                """
+                SELECT i.sop_instance_uid, de.name AS destination, r.name AS route, d.state, d.attempts, d.last_status,
+                       d.last_error, d.job_id, d.enqueued_at, d.last_attempt_at, d.delivered_at
+                  FROM dicom_gw.deliveries d
+                  JOIN dicom_gw.instances i ON i.id = d.instance_id
+                  JOIN dicom_gw.destinations de ON de.id = d.destination_id
+                  LEFT JOIN dicom_gw.routes r ON r.id = d.route_id
+                 WHERE i.study_id = $1 ORDER BY de.name
+                """, [study.id])
+            var byInstance: [String: [Delivery]] = [:]
+            var totals: [String: [String: Int64]] = [:]
+            for row in ledger {
+                let delivery = Delivery(
+                    destination: try row.decode(String.self, column: "destination"),
+                    route: try row.decode(String?.self, column: "route"),
+                    state: try row.decode(String.self, column: "state"),
+                    attempts: try row.decode(Int32.self, column: "attempts"),
+                    lastStatus: try row.decode(String?.self, column: "last_status"),
+                    lastError: try row.decode(String?.self, column: "last_error"),
+                    jobID: try row.decode(Int64?.self, column: "job_id"),
+                    enqueuedAt: try row.decode(Date.self, column: "enqueued_at"),
+                    lastAttemptAt: try row.decode(Date?.self, column: "last_attempt_at"),
+                    deliveredAt: try row.decode(Date?.self, column: "delivered_at"))
+                byInstance[try row.decode(String.self, column: "sop_instance_uid"), default: []].append(delivery)
+                totals[delivery.destination, default: [:]][delivery.state, default: 0] += 1
+            }
+            for s in series.indices {
+                for i in series[s].series.instances.indices {
+                    series[s].series.instances[i].deliveries = byInstance[series[s].series.instances[i].sopInstanceUID] ?? []
+                }
+            }
+            let summary = totals.keys.sorted().map { name in
+                let counts = totals[name] ?? [:]
+                return DeliverySummary(
+                    destination: name, pending: counts["pending"] ?? 0, delivered: counts["delivered"] ?? 0,
+                    failed: counts["failed"] ?? 0, cancelled: counts["cancelled"] ?? 0)
+            }
+            return StudyDetail(study: study, series: series.map(\.series), deliveries: summary)
         }
     }
 
