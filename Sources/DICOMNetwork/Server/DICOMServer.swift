@@ -71,6 +71,7 @@ public final class DICOMServer: Sendable {
 
     let configuration: Configuration
     let handler: any StoreHandler
+    let observer: (any AssociationObserver)?
     let logger: Logger
     private let group: any EventLoopGroup
     private let state = Mutex(State())
@@ -79,11 +80,13 @@ public final class DICOMServer: Sendable {
     public init(
         configuration: Configuration,
         handler: any StoreHandler,
+        observer: (any AssociationObserver)? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {
         self.configuration = configuration
         self.handler = handler
+        self.observer = observer
         self.group = eventLoopGroup
         self.logger = logger
     }
@@ -243,16 +246,24 @@ public final class DICOMServer: Sendable {
                 guard case .associateRequest(let request) = await reader.next() else { return }
                 logger[metadataKey: LogKey.callingAE] = "\(request.callingAETitle)"
                 logger[metadataKey: LogKey.calledAE] = "\(request.calledAETitle)"
+                let peerAddress = connection.channel.channel.remoteAddress?.ipAddress
+                let rejected = { (reject: AssociateReject, reason: String) in
+                    self.observer?.associationRejected(AssociationRejection(
+                        category: AssociationRejection.category(of: reject), reason: reason,
+                        isPermanent: reject.result == .permanent, callingAETitle: request.callingAETitle,
+                        calledAETitle: request.calledAETitle, peerAddress: peerAddress, isTLS: connection.isTLS))
+                }
                 guard admitted else {
                     logger.warning("association rejected: too many associations", metadata: ["dicom.max_associations": "\(self.configuration.maxAssociations)"])
+                    rejected(.localLimitExceeded, "too many associations (dicom.max_associations \(self.configuration.maxAssociations))")
                     try await outbound.write(.reject(.localLimitExceeded))
                     await Self.waitForEnd(reader)
                     return
                 }
-                let peerAddress = connection.channel.channel.remoteAddress?.ipAddress
                 switch AssociationNegotiator.negotiate(request, policy: self.configuration.policy, peerAddress: peerAddress) {
                 case .reject(let reject, let reason):
                     logger.warning("association rejected", metadata: ["dicom.reason": "\(reason)"])
+                    rejected(reject, reason)
                     try await outbound.write(.reject(reject))
                     await Self.waitForEnd(reader)
                 case .accept(let accept):
@@ -265,6 +276,8 @@ public final class DICOMServer: Sendable {
                         peerAddress: peerAddress, isTLS: connection.isTLS,
                         implementationClassUID: request.userInformation.implementationClassUID,
                         implementationVersionName: request.userInformation.implementationVersionName)
+                    self.observer?.associationAccepted(info)
+                    defer { self.observer?.associationEnded(info) }
                     let session = AcceptorSession(
                         info: info, request: request, accept: accept, handler: self.handler,
                         reader: reader, outbound: outbound, logger: logger,

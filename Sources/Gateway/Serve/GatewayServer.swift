@@ -63,6 +63,7 @@ public final class GatewayServer: Sendable {
         self.dicomServer = DICOMServer(
             configuration: dicomConfiguration,
             handler: MeteredStoreHandler(receiver),
+            observer: AssociationRecorder(pool: pool, logger: logger),
             logger: logger
         )
     }

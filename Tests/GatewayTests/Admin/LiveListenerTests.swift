@@ -162,7 +162,8 @@ struct LiveListenerTests {
         let receiver = ReceiveService(configuration: .init(), layout: layout, pool: pool, hooks: ForwardHooks(queue: queue), logger: Self.logger())
         let server = DICOMServer(
             configuration: .init(host: "127.0.0.1", port: 0, policy: Self.policy(), maxAssociations: 4, timeouts: Self.timeouts),
-            handler: MeteredStoreHandler(receiver, factory: factory), logger: Self.logger())
+            handler: MeteredStoreHandler(receiver, factory: factory),
+            observer: AssociationRecorder(pool: pool, logger: Self.logger(), factory: factory), logger: Self.logger())
         try await Self.serving(server) {
             let port = try #require(try await server.listeningPorts().plain)
             let client = DICOMClient(
@@ -178,7 +179,27 @@ struct LiveListenerTests {
                 [("1.2.826.0.1.99.3.1", InstanceFactory.dataSet(study: "1.2.826.0.1.99.1", series: "1.2.826.0.1.99.2",
                                                                  sop: "1.2.826.0.1.99.3.1", number: 1, pixelBytes: 64))])
             #expect(outcomes.count == 1)
+            let wrongAE = DICOMClient(
+                configuration: .init(callingAETitle: "STRANGER", calledAETitle: "NOT_US", timeouts: Self.timeouts),
+                logger: Self.logger())
+            await #expect(throws: (any Error).self) {
+                try await wrongAE.withAssociation(
+                    host: "127.0.0.1", port: port,
+                    contexts: [.init(abstractSyntax: NetworkUID.verificationSOPClass, transferSyntaxes: [NetworkUID.implicitVRLittleEndian])]
+                ) { try await $0.echo() }
+            }
         }
+        // Associations are audited off the association's task: wait for the three events.
+        var audited: [(String, String, String)] = []
+        for _ in 0..<100 {
+            audited = try await pool.query(
+                "SELECT action, actor, outcome FROM dicom_gw.audit_events WHERE action LIKE 'association.%' ORDER BY id"
+            ).map { (try $0.decode(String.self, column: "action"), try $0.decode(String.self, column: "actor"), try $0.decode(String.self, column: "outcome")) }
+            if audited.count >= 3 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(audited.filter { $0.0 == "association.accepted" && $0.1 == "TESTSCU" && $0.2 == "success" }.count == 2)
+        #expect(audited.filter { $0.0 == "association.rejected" && $0.1 == "STRANGER" && $0.2 == "failure" }.count == 1)
 
         // A rescue and a stale completion: a claim whose lease runs out, then its late report.
         let worker = try await queue.registerWorker(name: "test", host: "localhost", pid: 1, queues: [ForwardHooks.queueName])
@@ -204,6 +225,9 @@ struct LiveListenerTests {
         }
         #expect(value(#"dicom_gw_cstore_responses_total{status="0000"}"#) == 1)
         #expect(value("dicom_gw_objects_received_total") == 1)
+        #expect(value(#"dicom_gw_associations_total{outcome="accepted",reason=""}"#) == 2)
+        #expect(value(#"dicom_gw_associations_total{outcome="rejected",reason="called_ae"}"#) == 1)
+        #expect(value("dicom_gw_associations_open") == 0)
         #expect(text.contains("dicom_gw_store_duration_seconds_bucket"))
         #expect(value(#"dicom_gw_queue_depth{destination="pacs"}"#) == 1)
         #expect((value(#"dicom_gw_queue_oldest_wait_seconds{destination="pacs"}"#) ?? -1) >= 0)

@@ -165,6 +165,11 @@ struct ForwardEndToEndTests {
                 try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'") == 3
             }
             #expect(done)
+            // The ledger says delivered before the worker moves the job to history.
+            let settled = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.job_history WHERE outcome = 'completed'") == 3
+            }
+            #expect(settled)
             // One claim (one association): the three attempts started together.
             #expect(try await gw.count("SELECT count(DISTINCT started_at) FROM dicom_gw.job_history WHERE outcome = 'completed'") == 1)
 
@@ -175,7 +180,7 @@ struct ForwardEndToEndTests {
             }
             #expect(delta)
             #expect(peer.files.count == 4, "the late object alone, not the whole study again")
-            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.job_history") == 4)
+            #expect(try await gw.eventually { try await gw.count("SELECT count(*) FROM dicom_gw.job_history") == 4 })
         }
     }
 }
