@@ -166,7 +166,10 @@ pg_restore --no-owner --exit-on-error --single-transaction "${acl_option[@]}" \
 echo "restore: database restored (schema version $(psql_q "SELECT max(version) FROM dicom_gw.schema_migrations"))"
 
 # 5. The tree.
-mkdir -p "$root"
+if [ ! -d "$root" ]; then
+    mkdir -p "$root"
+    chmod 0750 "$root"
+fi
 if [ "$has_storage" = 1 ]; then
     tar -xpf "$input/storage.tar" -C "$root"
     echo "restore: storage tree unpacked into $root"
