@@ -152,16 +152,15 @@ public struct StorageCleanup: Sendable {
     /// Removes empty directories below `directory` (never `directory` itself, nor
     /// `tmp/cleanup`) not modified since `cutoff`: a fresh one may be about to be used.
     private func pruneEmptyDirectories(under directory: String, olderThan cutoff: Double) async {
+        let layout = self.layout
         let root = layout.absolute(directory)
-        let keep = layout.absolute(Self.trash)
         _ = try? await layout.blocking {
             guard let enumerator = FileManager.default.enumerator(atPath: root) else { return }
             var directories: [String] = []
             while let name = enumerator.nextObject() as? String {
-                let path = root + "/" + name
-                var info = stat()
-                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, path != keep else { continue }
-                if Double(info.st_mtim.tv_sec) < cutoff { directories.append(path) }
+                let relative = directory + "/" + name
+                guard relative != Self.trash, let entry = try? StorageTree.entry(relative, layout: layout), entry.isDirectory else { continue }
+                if Double(entry.modifiedAt) / 1e9 < cutoff { directories.append(layout.absolute(relative)) }
             }
             // Deepest first, so a parent emptied by its children goes too; rmdir refuses
             // a directory that is not empty.

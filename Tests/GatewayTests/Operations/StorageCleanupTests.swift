@@ -120,7 +120,7 @@ struct StorageCleanupTests {
             let seeded = try await Self.seed(gw)
             let binary = PackageRoot.gatewayBinary
             let script = PackageRoot.url.appendingPathComponent("scripts/cleanup-storage.sh").path
-            let databaseURL = try Self.databaseURL(of: gw)
+            let databaseURL = try await Self.databaseURL(of: gw)
             let environment = [
                 "DICOM_GW_BIN": binary, "DICOM_GW_DATABASE_URL": databaseURL, "DICOM_GW_CONFIG": "/nonexistent/dicom-gw.yaml",
             ]
