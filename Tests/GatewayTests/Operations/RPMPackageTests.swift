@@ -48,7 +48,7 @@ struct RPMPackageTests {
 
         expectFile("/usr/bin/dicom-gw", "-rwxr-xr-x")
         expectFile("/etc/dicom-gw", "drwxr-x---", "root", "dicom-gw")
-        expectFile("/etc/dicom-gw/tls", "drwxr-x---", "root", "dicom-gw")
+        expectFile("/etc/dicom-gw/tls", "drwxr-x---", "dicom-gw", "dicom-gw")
         expectFile("/etc/dicom-gw/dicom-gw.yaml", "-rw-r-----", "root", "dicom-gw")
         expectFile("/etc/dicom-gw/dicom-gw.env", "-rw-r-----", "root", "dicom-gw")
         expectFile("/etc/logrotate.d/dicom-gw", "-rw-r--r--")
