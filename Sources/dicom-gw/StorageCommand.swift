@@ -175,7 +175,7 @@ struct StorageCommand: AsyncParsableCommand {
                 }
                 let count = dryRun ? report.entries.count : report.removedFiles
                 let bytes = dryRun ? report.entries.reduce(0) { $0 + $1.sizeBytes } : report.removedBytes
-                print("\(count) file(s), \(bytes) bytes \(verb); \(report.rowsUpdated) row(s) set deleted; \(report.failures) failure(s) (retention: tmp \(report.tmpDays), failed \(report.failedDays), forwarded \(report.forwardedDays) days)")
+                print("\(count) file(s), \(bytes) bytes \(dryRun ? "would be removed" : "removed"); \(report.rowsUpdated) row(s) set deleted; \(report.failures) failure(s) (retention: tmp \(report.tmpDays), failed \(report.failedDays), forwarded \(report.forwardedDays) days)")
             }
             if report.failures > 0 { throw ExitCode(1) }
         }

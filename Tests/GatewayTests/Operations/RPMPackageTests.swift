@@ -56,6 +56,7 @@ struct RPMPackageTests {
                      "dicom-gw-verify-storage.timer", "dicom-gw-cleanup.service", "dicom-gw-cleanup.timer"] {
             expectFile("/usr/lib/systemd/system/\(unit)", "-rw-r--r--")
         }
+        expectFile("/usr/lib/systemd/system-preset/85-dicom-gw.preset", "-rw-r--r--")
         for script in ["setup-storage-layout.sh", "verify-storage-layout.sh", "cleanup-storage.sh", "backup.sh", "restore.sh"] {
             expectFile("/usr/libexec/dicom-gw/\(script)", "-rwxr-xr-x")
         }
