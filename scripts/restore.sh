@@ -7,7 +7,7 @@
 # 2. refuses a database whose dicom_gw schema has any table, or a storage root holding any
 #    file under storage/, forwarded/ or failed/, unless --force: then the schema is dropped
 #    and (when the backup holds the tree) those directories are moved aside to
-#    ROOT/tmp/pre-restore-DATE/;
+#    ROOT/pre-restore-DATE/ (kept until removed by hand: retention never touches it);
 # 3. unpacks config.tar.gz into the configuration directory (a file it replaces is kept as
 #    NAME.pre-restore);
 # 4. pg_restore of dicom_gw.dump (one transaction, stops at the first error);
@@ -137,7 +137,7 @@ for area in storage forwarded failed; do
 done
 if [ -n "$occupied" ] && [ "$has_storage" = 1 ]; then
     [ "$force" = 1 ] || die "$root already holds files in$occupied: restore into an empty root, or --force to move them aside"
-    aside="$root/tmp/pre-restore-$(date -u +%Y%m%dT%H%M%SZ)"
+    aside="$root/pre-restore-$(date -u +%Y%m%dT%H%M%SZ)"
     mkdir -p "$aside"
     for area in storage forwarded failed; do
         [ -d "$root/$area" ] && mv "$root/$area" "$aside/$area"

@@ -87,6 +87,13 @@ struct BackupRestoreTests {
                 // Again without --force: refused, nothing changed.
                 let again = try await Tool.run(scripts.appendingPathComponent("restore.sh").path, restoreArguments, environment: environment)
                 #expect(again.status != 0 && again.stderr.contains("already has a dicom_gw schema"), "\(again.stderr)")
+                // With --force: the schema is replaced and the existing tree moved aside.
+                let forced = try await Tool.run(scripts.appendingPathComponent("restore.sh").path, restoreArguments + ["--force"],
+                                                environment: environment)
+                #expect(forced.status == 0, "\(forced.stdout)\n\(forced.stderr)")
+                let aside = try FileManager.default.contentsOfDirectory(atPath: rootB).filter { $0.hasPrefix("pre-restore-") }
+                #expect(aside.count == 1)
+                #expect(FileManager.default.fileExists(atPath: "\(rootB)/\(aside.first ?? "")/storage/studies"))
 
                 // storage verify, on its own: clean.
                 let verify = try await Tool.run(PackageRoot.gatewayBinary, [
