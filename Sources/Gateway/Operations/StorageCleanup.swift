@@ -41,6 +41,8 @@ public struct StorageCleanup: Sendable {
         public var actor: String = "retention"
         /// Rows examined per query.
         public var pageSize: Int = 500
+        /// Instances removed per transaction.
+        public var batchSize: Int = 100
 
         public init(tmpDays: Int = 7, failedDays: Int = 90, forwardedDays: Int = 365, dryRun: Bool = false) {
             self.tmpDays = tmpDays
@@ -202,85 +204,127 @@ public struct StorageCleanup: Sendable {
             let rows = try await pool.query(
                 "SELECT \(Self.candidateColumns) FROM dicom_gw.instances i WHERE i.id > $1 AND \(Self.expiredCondition) ORDER BY i.id LIMIT $5::int",
                 [lastID, area.storageState, prefix, days, configuration.pageSize])
+            // Belt and braces over the query: nothing outside the area's own directory.
             let page = try rows.map(Self.candidate)
             guard let last = page.last else { break }
             lastID = last.id
-            for candidate in page {
-                var entry = CleanupReport.Entry(
-                    area: area.directory, path: candidate.filePath, sopInstanceUID: candidate.sopInstanceUID,
-                    sizeBytes: candidate.sizeBytes, ageDays: candidate.ageDays)
-                // Belt and braces over the query: nothing outside the area's own directory.
-                guard candidate.filePath.hasPrefix(area.directory + "/"), !candidate.filePath.contains("..") else { continue }
+            let candidates = page.filter { $0.filePath.hasPrefix(area.directory + "/") && !$0.filePath.contains("..") }
+            for start in stride(from: 0, to: candidates.count, by: configuration.batchSize) {
+                let batch = Array(candidates[start..<min(start + configuration.batchSize, candidates.count)])
+                var outcomes: [Int64: Outcome] = [:]
                 if !configuration.dryRun {
                     do {
-                        if try await remove(candidate, area: area, days: days) {
-                            entry.removed = true
-                            report.rowsUpdated += 1
-                        } else {
-                            continue  // changed since the page was read: no longer expired
-                        }
+                        outcomes = try await remove(batch, area: area, days: days)
                     } catch {
-                        entry.error = "\(error)"
-                        logger.warning("cleanup: \(candidate.filePath) not removed: \(error)")
+                        logger.warning("cleanup: \(batch.count) file(s) of \(area.directory)/ not removed: \(error)")
+                        for candidate in batch { outcomes[candidate.id] = .failed("\(error)") }
                     }
                 }
-                report.entries.append(entry)
+                for candidate in batch {
+                    var entry = CleanupReport.Entry(
+                        area: area.directory, path: candidate.filePath, sopInstanceUID: candidate.sopInstanceUID,
+                        sizeBytes: candidate.sizeBytes, ageDays: candidate.ageDays)
+                    switch outcomes[candidate.id] {
+                    case .removed, .missing:
+                        entry.removed = true
+                        report.rowsUpdated += 1
+                    case .failed(let message):
+                        entry.error = message
+                    case .parked:
+                        continue  // not reached: remove(_:) settles every parked file
+                    case nil:
+                        // Dry run, or changed since the page was read (no longer expired).
+                        guard configuration.dryRun else { continue }
+                    }
+                    report.entries.append(entry)
+                }
             }
         }
     }
 
-    /// Removes one instance's file and marks its row deleted, together.
-    /// - Returns: false when the row no longer qualifies (locked again and re-checked).
-    private func remove(_ candidate: Candidate, area: StorageArea, days: Int) async throws -> Bool {
+    /// What became of one candidate of a batch.
+    enum Outcome: Sendable, Equatable {
+        /// Moved into `tmp/cleanup/` inside the transaction (transient).
+        case parked
+        /// File and row gone together.
+        case removed
+        /// The row said there was a file and there was none: the row is marked deleted.
+        case missing
+        /// The file could not be moved; its row is untouched.
+        case failed(String)
+    }
+
+    /// Removes a batch of instances' files and marks their rows deleted, in one transaction:
+    /// the rows are locked and re-checked, each file is parked in `tmp/cleanup/`, the rows
+    /// updated and each deletion audited; after the commit the parked files are unlinked, on
+    /// a failure they are put back.
+    /// - Returns: the outcome per instance id; ids absent no longer qualified.
+    private func remove(_ batch: [Candidate], area: StorageArea, days: Int) async throws -> [Int64: Outcome] {
         let layout = self.layout
-        let source = layout.absolute(candidate.filePath)
         let trashDirectory = layout.absolute(Self.trash)
-        let parked = "\(trashDirectory)/\(candidate.id).dcm"
-        var isParked = false
-        let done: Bool
+        var outcomes: [Int64: Outcome] = [:]
         do {
-            done = try await pool.withTransaction { connection in
+            try await pool.withTransaction { connection in
                 let locked = try await connection.query(
-                    "SELECT i.id FROM dicom_gw.instances i WHERE i.id = $1 AND \(Self.expiredCondition) FOR UPDATE OF i",
-                    [candidate.id, area.storageState, area.directory + "/%", days])
-                guard !locked.isEmpty else { return false }
-                let missing = try await layout.blocking { () throws -> Bool in
+                    "SELECT i.id FROM dicom_gw.instances i WHERE i.id = ANY($1::bigint[]) AND \(Self.expiredCondition) ORDER BY i.id FOR UPDATE OF i",
+                    [batch.map(\.id), area.storageState, area.directory + "/%", days])
+                let ids = Set(try locked.map { try $0.decode(Int64.self, column: "id") })
+                let chosen = batch.filter { ids.contains($0.id) }
+                guard !chosen.isEmpty else { return }
+                outcomes = try await layout.blocking { () throws -> [Int64: Outcome] in
                     if mkdir(trashDirectory, mode_t(StorageLayout.directoryMode)) != 0, errno != EEXIST {
                         throw CleanupError(.fileSystem, "cannot create \(Self.trash): \(String(cString: strerror(errno)))")
                     }
-                    if rename(source, parked) == 0 { return false }
-                    if errno == ENOENT { return true }
-                    throw CleanupError(.fileSystem, "cannot move \(candidate.filePath) aside: \(String(cString: strerror(errno)))")
+                    var result: [Int64: Outcome] = [:]
+                    for candidate in chosen {
+                        if rename(layout.absolute(candidate.filePath), "\(trashDirectory)/\(candidate.id).dcm") == 0 {
+                            result[candidate.id] = .parked
+                        } else if errno == ENOENT {
+                            result[candidate.id] = .missing
+                        } else {
+                            result[candidate.id] = .failed("cannot move \(candidate.filePath) aside: \(String(cString: strerror(errno)))")
+                        }
+                    }
+                    return result
                 }
-                isParked = !missing
+                let settled = chosen.filter { outcomes[$0.id] == .parked || outcomes[$0.id] == .missing }
+                guard !settled.isEmpty else { return }
                 _ = try await connection.execute(
-                    "UPDATE dicom_gw.instances SET storage_state = 'deleted', updated_at = now() WHERE id = $1", [candidate.id])
-                var details: [String: AuditValue] = [
-                    "area": .string(area.directory), "file_path": .string(candidate.filePath),
-                    "previous_state": .string(area.storageState), "size_bytes": .int(candidate.sizeBytes),
-                    "age_days": .int(Int64(candidate.ageDays)), "retention_days": .int(Int64(days)),
-                ]
-                if missing { details["file_missing"] = .bool(true) }
-                try await AuditLog.record(
-                    AuditEvent(
-                        actor: .system(configuration.actor), action: AuditAction.storageCleaned, objectType: "instance",
-                        objectID: candidate.sopInstanceUID, outcome: missing ? .warning : .success, details: details),
-                    on: connection)
-                return true
+                    "UPDATE dicom_gw.instances SET storage_state = 'deleted', updated_at = now() WHERE id = ANY($1::bigint[])",
+                    [settled.map(\.id)])
+                for candidate in settled {
+                    let missing = outcomes[candidate.id] == .missing
+                    var details: [String: AuditValue] = [
+                        "area": .string(area.directory), "file_path": .string(candidate.filePath),
+                        "previous_state": .string(area.storageState), "size_bytes": .int(candidate.sizeBytes),
+                        "age_days": .int(Int64(candidate.ageDays)), "retention_days": .int(Int64(days)),
+                    ]
+                    if missing { details["file_missing"] = .bool(true) }
+                    try await AuditLog.record(
+                        AuditEvent(
+                            actor: .system(configuration.actor), action: AuditAction.storageCleaned, objectType: "instance",
+                            objectID: candidate.sopInstanceUID, outcome: missing ? .warning : .success, details: details),
+                        on: connection)
+                }
             }
         } catch {
-            if isParked {
-                try? await layout.blocking { _ = rename(parked, source) }
+            let parked = batch.filter { outcomes[$0.id] == .parked }
+            try? await layout.blocking {
+                for candidate in parked { _ = rename("\(trashDirectory)/\(candidate.id).dcm", layout.absolute(candidate.filePath)) }
             }
             throw error
         }
-        if isParked {
-            // Committed: the row says the file is gone. Should this unlink fail, the next run's
-            // recovery removes the parked file.
-            try? await layout.blocking { _ = unlink(parked) }
-            try? await layout.blocking { Self.removeEmptyParents(of: source, below: layout.absolute(area.directory)) }
+        // Committed: the rows say the files are gone. An unlink that fails here leaves the file
+        // in tmp/cleanup/, where the next run's recovery removes it.
+        let parked = batch.filter { outcomes[$0.id] == .parked }
+        try? await layout.blocking {
+            for candidate in parked {
+                _ = unlink("\(trashDirectory)/\(candidate.id).dcm")
+                Self.removeEmptyParents(of: layout.absolute(candidate.filePath), below: layout.absolute(area.directory))
+            }
         }
-        return done
+        for candidate in parked { outcomes[candidate.id] = .removed }
+        return outcomes
     }
 
     /// Removes the series and study directories of a removed file when they are empty.
