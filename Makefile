@@ -23,6 +23,11 @@ test:
 check-deploy: deps
 	scripts/check-deploy.sh
 
+## rpm: the RPM package (release build) with rpmbuild, into .build/rpm/RPMS/
+.PHONY: rpm
+rpm: deps
+	scripts/build-rpm.sh
+
 ## fuzz: libFuzzer over the DICOM parser for FUZZ_SECONDS (default 60)
 FUZZ_SECONDS ?= 60
 fuzz: deps

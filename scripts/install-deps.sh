@@ -14,6 +14,7 @@ packages=(
     shellcheck
     checkpolicy
     semodule-utils
+    rpm
     selinux-policy-dev
     systemd
     "$@"

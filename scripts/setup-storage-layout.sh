@@ -16,7 +16,7 @@ user=${DICOM_GW_USER:-dicom-gw}
 create_user=1
 
 usage() {
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit "${1:-0}"
 }
 
@@ -47,16 +47,17 @@ if [ "$is_root" = 1 ] && [ "$create_user" = 1 ]; then
     fi
 fi
 
-# make_dir DIR MODE [GROUP-READABLE-OWNER]: create, then set mode and (as root) owner.
+# make_dir DIR MODE [OWNER]: create, then set mode and (as root) the owner, by default
+# the service user; the group is always the service group.
 make_dir() {
-    local dir=$1 mode=$2
+    local dir=$1 mode=$2 owner=${3:-$user}
     if [ ! -d "$dir" ]; then
         mkdir -p "$dir"
         echo "created $dir"
     fi
     chmod "$mode" "$dir"
     if [ "$is_root" = 1 ] && id "$user" >/dev/null 2>&1; then
-        chown "$user:$user" "$dir"
+        chown "$owner:$user" "$dir"
     fi
 }
 
@@ -65,7 +66,9 @@ for sub in storage storage/studies incoming queue forwarded failed tmp; do
     make_dir "$root/$sub" 0750
 done
 make_dir "$log_dir" 0750
-make_dir "$config_dir" 0750
+# The configuration belongs to root, readable by the service group; tls/ to the service,
+# which writes certificates uploaded through the admin API there.
+make_dir "$config_dir" 0750 root
 make_dir "$config_dir/tls" 0750
 
 readme="$root/LAYOUT.txt"

@@ -20,7 +20,7 @@ json=0
 check_files=1
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit "${1:-0}"
 }
 
@@ -53,8 +53,10 @@ finding() {
 check_owner=0
 if id "$user" >/dev/null 2>&1; then check_owner=1; fi
 
+# check_dir DIR [OWNER]: exists, mode 750, owned by OWNER (default the service user) and
+# the service group.
 check_dir() {
-    local dir=$1
+    local dir=$1 expected_owner=${2:-$user}
     if [ ! -d "$dir" ]; then
         finding error exists "$dir" "directory is missing"
         return
@@ -64,7 +66,7 @@ check_dir() {
     [ "$mode" = 750 ] || finding error permissions "$dir" "mode is $mode, expected 750"
     if [ "$check_owner" = 1 ]; then
         owner=$(stat -c '%U:%G' "$dir")
-        [ "$owner" = "$user:$user" ] || finding error ownership "$dir" "owner is $owner, expected $user:$user"
+        [ "$owner" = "$expected_owner:$user" ] || finding error ownership "$dir" "owner is $owner, expected $expected_owner:$user"
     fi
 }
 
@@ -72,7 +74,7 @@ for sub in "" storage storage/studies incoming queue forwarded failed tmp; do
     check_dir "$root${sub:+/$sub}"
 done
 check_dir "$log_dir"
-check_dir "$config_dir"
+check_dir "$config_dir" root
 check_dir "$config_dir/tls"
 
 if [ "$check_files" = 1 ]; then
@@ -100,8 +102,9 @@ if [ -d "$root" ]; then
 fi
 
 if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled; then
-    for pair in "$root:dicom_gw_storage_t" "$log_dir:dicom_gw_log_t"; do
-        path=${pair%%:*}
+    for pair in "$root:dicom_gw_storage_t" "$root/storage:dicom_gw_storage_t" "$root/forwarded:dicom_gw_forwarded_t" \
+                "$root/failed:dicom_gw_failed_t" "$log_dir:dicom_gw_log_t" "$config_dir:dicom_gw_conf_t"; do
+        path=${pair%:*}
         want=${pair##*:}
         [ -e "$path" ] || continue
         context=$(stat -c '%C' "$path" 2>/dev/null || echo unknown)
