@@ -19,6 +19,7 @@ what=${1:-all}
 jobs=${BENCH_JOBS:-200000}
 seconds=${BENCH_SECONDS:-5}
 pin_seconds=${BENCH_PIN_SECONDS:-120}
+free_seconds=${BENCH_FREE_SECONDS:-$pin_seconds}
 clients_list=${BENCH_CLIENTS:-"1 2 4 8 16"}
 workers_list=${BENCH_WORKERS:-"1 4 16"}
 pgbin=/usr/lib/postgresql/15/bin
@@ -151,8 +152,8 @@ pinned_section() {
     local bin pid; bin=$(bench_bin)
     echo "== sustained enqueue+drain ${pin_seconds}s, 4 workers, batch 50: no snapshot, then a REPEATABLE READ snapshot held throughout =="
     sql -c "TRUNCATE dicom_gw.jobs, dicom_gw.job_history, dicom_gw.job_workers" -c "VACUUM dicom_gw.jobs"
-    echo "unpinned:"
-    "$bin" sustain --url "$url" --workers 4 --batch 50 --seconds "$pin_seconds" | tee "$results/free"
+    echo "unpinned (${free_seconds}s):"
+    "$bin" sustain --url "$url" --workers 4 --batch 50 --seconds "$free_seconds" | tee "$results/free"
     sql -c "TRUNCATE dicom_gw.jobs, dicom_gw.job_history, dicom_gw.job_workers" -c "VACUUM dicom_gw.jobs"
     pid=$(pin_snapshot $(( pin_seconds + 30 )))
     sleep 1

@@ -75,12 +75,17 @@ enum QueueBench {
         }
     }
 
-    /// Enqueues at a steady rate, one job per transaction, and measures commit → claim.
+    /// Enqueues at a steady rate, one job per transaction, and measures commit → claim, with
+    /// where the time goes: until the claim that returned the job was sent (waiting for a
+    /// wake-up, or for a busy loop to come round), and the claim's round trip. A listener of
+    /// its own records when notifications arrive, for the notify → process delay.
+    /// With --quiet prints "p50 p99" in ms only.
     static func latency(_ options: Options, logger: Logger) async throws {
         let workers = try options.int("workers", default: 4)
         let rate = max(1, try options.double("rate", default: 100))
         let duration = try options.double("seconds", default: 10)
         let debounce = try options.int("debounce-ms", default: 10)
+        let quiet = options.flags.contains("quiet")
         let pool = PostgresPool(
             configuration: .init(url: try options.string("url"), maxConnections: workers + 4), logger: logger)
         let queue = JobQueue(
@@ -88,17 +93,22 @@ enum QueueBench {
         // Both ends record an instant per job id; latencies are joined at the end, so the
         // handler never waits on the enqueuer's bookkeeping.
         let committed = Mutex<[Int64: ContinuousClock.Instant]>([:])
-        let claimed = Mutex<[Int64: ContinuousClock.Instant]>([:])
+        let claimed = Mutex<[Int64: (start: ContinuousClock.Instant, end: ContinuousClock.Instant)]>([:])
+        let notes = Mutex<[ContinuousClock.Instant]>([])
         let worker = JobWorker(
             queue: queue,
             configuration: .init(queue: "latency", name: "latency", concurrency: workers, batchSize: 1),
             logger: logger
         ) { batch in
             let now = ContinuousClock.now
-            claimed.withLock { for job in batch.jobs { $0[job.id] = now } }
+            claimed.withLock { for job in batch.jobs { $0[job.id] = (batch.claimStartedAt, now) } }
             return [JobResult](repeating: .completed, count: batch.jobs.count)
         }
         let task = Task { try await worker.run() }
+        let listening = Task {
+            let stream = try await pool.listen(channel: queue.configuration.notifyChannel)
+            for try await _ in stream { let now = ContinuousClock.now; notes.withLock { $0.append(now) } }
+        }
         try await Task.sleep(for: .milliseconds(500))
         let interval = Duration.seconds(1.0 / rate)
         let start = ContinuousClock.now
@@ -120,19 +130,42 @@ enum QueueBench {
             try await Task.sleep(for: .milliseconds(50))
         }
         task.cancel()
+        listening.cancel()
         _ = try? await task.value
+        _ = try? await listening.value
         await pool.shutdown()
         let ends = claimed.withLock { $0 }
-        let sorted = committed.withLock { starts in
-            starts.compactMap { id, start in ends[id].map { max(.zero, $0 - start) } }
-        }.sorted()
-        func pct(_ p: Double) -> Double {
+        let arrivals = notes.withLock { $0 }.sorted()
+        var total: [Duration] = [], untilClaim: [Duration] = [], roundTrip: [Duration] = [], notify: [Duration] = []
+        var inFlight = 0
+        for (id, commit) in committed.withLock({ $0 }) {
+            guard let c = ends[id] else { continue }
+            total.append(max(.zero, c.end - commit))
+            roundTrip.append(c.end - c.start)
+            if c.start < commit { inFlight += 1 } else { untilClaim.append(c.start - commit) }
+            // The first notification that arrived after the commit returned.
+            var lo = 0, hi = arrivals.count
+            while lo < hi { let mid = (lo + hi) / 2; if arrivals[mid] < commit { lo = mid + 1 } else { hi = mid } }
+            if lo < arrivals.count { notify.append(arrivals[lo] - commit) }
+        }
+        func pct(_ values: [Duration], _ p: Double) -> Double {
+            let sorted = values.sorted()
             guard !sorted.isEmpty else { return .nan }
             return seconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) * 1000
         }
-        print(String(format: "rate %.0f/s for %.0f s (debounce %d ms): %d enqueued, %d measured, "
+        if quiet {
+            print(String(format: "%.1f %.1f", pct(total, 0.5), pct(total, 0.99)))
+            return
+        }
+        print(String(format: "rate %.0f/s for %.0f s (debounce %d ms, %d workers): %d enqueued, %d measured, "
                         + "commit->claim p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                     rate, duration, debounce, sent, sorted.count, pct(0.5), pct(0.99), pct(1.0)))
+                     rate, duration, debounce, workers, sent, total.count, pct(total, 0.5), pct(total, 0.99),
+                     pct(total, 1.0)))
+        print(String(format: "  claim already in flight at commit: %d; otherwise commit->claim sent p50 %.1f p99 %.1f ms; "
+                        + "claim round trip p50 %.1f p99 %.1f ms; next notification after commit p50 %.1f p99 %.1f ms "
+                        + "(%d notifications)",
+                     inFlight, pct(untilClaim, 0.5), pct(untilClaim, 0.99), pct(roundTrip, 0.5), pct(roundTrip, 0.99),
+                     pct(notify, 0.5), pct(notify, 0.99), arrivals.count))
     }
 
     /// Enqueues and drains at the same time for a while, keeping a backlog of about
