@@ -13,8 +13,12 @@
 -- * claims promote only scheduled jobs that fell due within a short window (the scheduled
 --   index's head is as dead as the available one's); the rescuer promotes everything.
 --
--- A full sweep (no hints, no window) remains for what fell further behind; the worker runs
--- it rarely, from one claim loop.
+-- * promotion sets run_at to now(), so the only jobs that land further behind a hint than
+--   the look-back are those of an enqueuing transaction that took longer than it to commit.
+--
+-- A full sweep (no hints, no window) remains for those; the worker runs it rarely, from one
+-- claim loop. Claims of a limited lane also never wait for its lock while holding another
+-- lane's (0002's claim could deadlock there with several processes).
 
 DROP FUNCTION dicom_gw.job_claim(text, bigint, integer, double precision, text[], text[],
                                  integer[], text[], bigint[]);
@@ -22,7 +26,9 @@ DROP FUNCTION dicom_gw.job_promote_due(integer);
 
 -- Moves due scheduled jobs to available; with p_window_seconds, only those due within that
 -- many seconds (a range scan that skips the dead head of the index). Concurrent callers skip
--- each other's rows.
+-- each other's rows. A promoted job's run_at becomes now(): jobs queue in the order they
+-- became runnable, and none lands far behind the claimers' hints (a retry due an hour ago
+-- but promoted only now would otherwise be found by a full sweep alone).
 CREATE FUNCTION dicom_gw.job_promote_due(p_limit integer DEFAULT 1000,
                                          p_window_seconds double precision DEFAULT NULL)
 RETURNS integer LANGUAGE sql AS $$
@@ -34,7 +40,7 @@ RETURNS integer LANGUAGE sql AS $$
         ORDER BY run_at LIMIT p_limit
         FOR UPDATE SKIP LOCKED
     ), upd AS (
-        UPDATE dicom_gw.jobs j SET state = 'available' FROM due WHERE j.id = due.id RETURNING 1
+        UPDATE dicom_gw.jobs j SET state = 'available', run_at = now() FROM due WHERE j.id = due.id RETURNING 1
     )
     SELECT count(*)::integer FROM upd;
 $$;
@@ -80,6 +86,7 @@ DECLARE
     v_hprio     smallint;
     v_hrun      timestamptz;
     v_hid       bigint;
+    v_locked    boolean := false;
 BEGIN
     IF p_limit < 1 THEN RETURN; END IF;
     IF EXISTS (SELECT 1 FROM dicom_gw.job_queues q
@@ -142,7 +149,12 @@ BEGIN
                         v_waited := v_waited || v_lane.lane;
                         CONTINUE;
                     END IF;
+                    v_locked := true;
                 ELSE
+                    -- Never wait for a lane while holding another (lane locks last until the
+                    -- claim returns): two claimers doing that in opposite order deadlock.
+                    IF v_locked THEN RETURN; END IF;
+                    v_locked := true;
                     -- Re-read after the wait: the holder may have paused the lane.
                     PERFORM 1 FROM dicom_gw.job_lanes l
                     WHERE l.lane = v_lane.lane

@@ -25,8 +25,10 @@ extension JobWorker {
         /// ``hintSweepInterval``.
         public var hintLookback: Duration
         /// One claim loop per worker sweeps every lane from its head this often, promoting
-        /// every due scheduled job: the catch-all for anything further behind. Under a
-        /// long-held snapshot this walks every dead entry since, so keep it rare.
+        /// every due scheduled job: the catch-all for jobs further behind a hint than
+        /// ``hintLookback`` (only an enqueuing transaction that took longer than that to
+        /// commit leaves one there: promotion moves run_at to now). Under a long-held
+        /// snapshot this walks every dead entry since, so keep it rare.
         public var fullSweepInterval: Duration
         /// Other claims promote only scheduled jobs that fell due within this window (the
         /// rescuer promotes all of them).
@@ -50,7 +52,7 @@ extension JobWorker {
             pollInterval: Duration = .seconds(1),
             hintSweepInterval: Duration = .seconds(5),
             hintLookback: Duration = .seconds(10),
-            fullSweepInterval: Duration = .seconds(60),
+            fullSweepInterval: Duration = .seconds(300),
             promoteWindow: Duration = .seconds(60),
             lanes: [String]? = nil,
             listen: Bool = true,
