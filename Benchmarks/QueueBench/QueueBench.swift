@@ -7,7 +7,7 @@ import Synchronization
 /// queue-bench: the job queue's benchmark, and the worker process its tests launch.
 ///
 ///     queue-bench drain   --url U --workers N --batch B --jobs J [--max-seconds S] [--quiet]
-///     queue-bench latency --url U --workers N --rate R --seconds S [--debounce-ms D]
+///     queue-bench latency --url U --workers N --rate R --seconds S [--debounce-ms D] [--enqueuers E] [--quiet]
 ///     queue-bench sustain --url U --workers N --batch B --seconds S [--window W] [--backlog K]
 ///     queue-bench work    --url U --queue Q [--concurrency C] [--batch B] [--sleep-ms M]
 ///                         [--lease-seconds L] [--heartbeat-ms H] [--poll-ms P] [--record]
@@ -85,6 +85,7 @@ enum QueueBench {
         let rate = max(1, try options.double("rate", default: 100))
         let duration = try options.double("seconds", default: 10)
         let debounce = try options.int("debounce-ms", default: 10)
+        let enqueuers = max(1, try options.int("enqueuers", default: 2))
         let quiet = options.flags.contains("quiet")
         let pool = PostgresPool(
             configuration: .init(url: try options.string("url"), maxConnections: workers + 4), logger: logger)
@@ -92,7 +93,7 @@ enum QueueBench {
             pool: pool, configuration: .init(notifyDebounce: .milliseconds(debounce)), logger: logger)
         // Both ends record an instant per job id; latencies are joined at the end, so the
         // handler never waits on the enqueuer's bookkeeping.
-        let committed = Mutex<[Int64: ContinuousClock.Instant]>([:])
+        let committed = Locked<[Int64: ContinuousClock.Instant]>([:])
         let claimed = Mutex<[Int64: (start: ContinuousClock.Instant, end: ContinuousClock.Instant)]>([:])
         let notes = Mutex<[ContinuousClock.Instant]>([])
         let worker = JobWorker(
@@ -110,21 +111,32 @@ enum QueueBench {
             for try await _ in stream { let now = ContinuousClock.now; notes.withLock { $0.append(now) } }
         }
         try await Task.sleep(for: .milliseconds(500))
-        let interval = Duration.seconds(1.0 / rate)
+        // Several enqueuers, each one job per transaction at its share of the rate, so the
+        // offered load is not capped by one connection's round trips.
+        let interval = Duration.seconds(Double(enqueuers) / rate)
         let start = ContinuousClock.now
-        var next = start
-        var sent = 0
-        while ContinuousClock.now - start < .seconds(duration) {
-            let ids = try await pool.withTransaction { conn in
-                try await queue.enqueue([NewJob(kind: "noop", lane: "latency")], into: "latency", on: conn)
+        let sent = try await withThrowingTaskGroup(of: Int.self) { group in
+            for e in 0..<enqueuers {
+                group.addTask {
+                    var next = start + interval * (Double(e) / Double(enqueuers))
+                    var sent = 0
+                    while ContinuousClock.now - start < .seconds(duration) {
+                        let wait = next - ContinuousClock.now
+                        if wait > .zero { try await Task.sleep(for: wait) }
+                        let ids = try await pool.withTransaction { conn in
+                            try await queue.enqueue([NewJob(kind: "noop", lane: "latency")], into: "latency", on: conn)
+                        }
+                        let at = ContinuousClock.now
+                        if let id = ids.first ?? nil { committed.withLock { $0[id] = at } }
+                        sent += 1
+                        next += interval
+                    }
+                    return sent
+                }
             }
-            let at = ContinuousClock.now
-            if let id = ids.first ?? nil { committed.withLock { $0[id] = at } }
-            sent += 1
-            next += interval
-            let wait = next - ContinuousClock.now
-            if wait > .zero { try await Task.sleep(for: wait) }
+            return try await group.reduce(0, +)
         }
+        let enqueueSeconds = seconds(ContinuousClock.now - start)
         let drainDeadline = ContinuousClock.now + .seconds(5)
         while claimed.withLock({ $0.count }) < sent, ContinuousClock.now < drainDeadline {
             try await Task.sleep(for: .milliseconds(50))
@@ -153,14 +165,18 @@ enum QueueBench {
             guard !sorted.isEmpty else { return .nan }
             return seconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) * 1000
         }
+        // What was offered and what was taken (claimed within the run), per second.
+        let achieved = Double(sent) / enqueueSeconds
+        let inRun = ends.values.filter { $0.end - start <= .seconds(enqueueSeconds) }.count
+        let drained = Double(inRun) / enqueueSeconds
         if quiet {
-            print(String(format: "%.1f %.1f", pct(total, 0.5), pct(total, 0.99)))
+            print(String(format: "%.1f %.1f %.0f %.0f", pct(total, 0.5), pct(total, 0.99), achieved, drained))
             return
         }
-        print(String(format: "rate %.0f/s for %.0f s (debounce %d ms, %d workers): %d enqueued, %d measured, "
-                        + "commit->claim p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                     rate, duration, debounce, workers, sent, total.count, pct(total, 0.5), pct(total, 0.99),
-                     pct(total, 1.0)))
+        print(String(format: "rate %.0f/s asked, %.0f/s enqueued, %.0f/s claimed (%d enqueuers, debounce %d ms, "
+                        + "%d workers): %d measured, commit->claim p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                     rate, achieved, drained, enqueuers, debounce, workers, total.count, pct(total, 0.5),
+                     pct(total, 0.99), pct(total, 1.0)))
         print(String(format: "  claim already in flight at commit: %d; otherwise commit->claim sent p50 %.1f p99 %.1f ms; "
                         + "claim round trip p50 %.1f p99 %.1f ms; next notification after commit p50 %.1f p99 %.1f ms "
                         + "(%d notifications)",
