@@ -19,6 +19,9 @@ final class WakeSignal: Sendable {
 
     var isStopped: Bool { state.withLock { $0.stopped } }
 
+    /// How many are waiting now (for tests).
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Wakes every waiter.
     func signal() {
         let waiters = state.withLock { s in
