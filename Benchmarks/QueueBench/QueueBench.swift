@@ -7,7 +7,7 @@ import Synchronization
 /// queue-bench: the job queue's benchmark, and the worker process its tests launch.
 ///
 ///     queue-bench drain   --url U --workers N --batch B --jobs J [--max-seconds S] [--quiet]
-///     queue-bench latency --url U --workers N --rate R --seconds S [--debounce-ms D]
+///     queue-bench latency --url U --workers N --rate R --seconds S [--debounce-ms D] [--enqueuers E] [--quiet]
 ///     queue-bench sustain --url U --workers N --batch B --seconds S [--window W] [--backlog K]
 ///     queue-bench work    --url U --queue Q [--concurrency C] [--batch B] [--sleep-ms M]
 ///                         [--lease-seconds L] [--heartbeat-ms H] [--poll-ms P] [--record]
@@ -75,64 +75,113 @@ enum QueueBench {
         }
     }
 
-    /// Enqueues at a steady rate, one job per transaction, and measures commit → claim.
+    /// Enqueues at a steady rate, one job per transaction, and measures commit → claim, with
+    /// where the time goes: until the claim that returned the job was sent (waiting for a
+    /// wake-up, or for a busy loop to come round), and the claim's round trip. A listener of
+    /// its own records when notifications arrive, for the notify → process delay.
+    /// With --quiet prints "p50 p99" in ms only.
     static func latency(_ options: Options, logger: Logger) async throws {
         let workers = try options.int("workers", default: 4)
         let rate = max(1, try options.double("rate", default: 100))
         let duration = try options.double("seconds", default: 10)
         let debounce = try options.int("debounce-ms", default: 10)
+        let enqueuers = max(1, try options.int("enqueuers", default: 2))
+        let quiet = options.flags.contains("quiet")
         let pool = PostgresPool(
             configuration: .init(url: try options.string("url"), maxConnections: workers + 4), logger: logger)
         let queue = JobQueue(
             pool: pool, configuration: .init(notifyDebounce: .milliseconds(debounce)), logger: logger)
         // Both ends record an instant per job id; latencies are joined at the end, so the
         // handler never waits on the enqueuer's bookkeeping.
-        let committed = Mutex<[Int64: ContinuousClock.Instant]>([:])
-        let claimed = Mutex<[Int64: ContinuousClock.Instant]>([:])
+        let committed = Locked<[Int64: ContinuousClock.Instant]>([:])
+        let claimed = Mutex<[Int64: (start: ContinuousClock.Instant, end: ContinuousClock.Instant)]>([:])
+        let notes = Mutex<[ContinuousClock.Instant]>([])
         let worker = JobWorker(
             queue: queue,
             configuration: .init(queue: "latency", name: "latency", concurrency: workers, batchSize: 1),
             logger: logger
         ) { batch in
             let now = ContinuousClock.now
-            claimed.withLock { for job in batch.jobs { $0[job.id] = now } }
+            claimed.withLock { for job in batch.jobs { $0[job.id] = (batch.claimStartedAt, now) } }
             return [JobResult](repeating: .completed, count: batch.jobs.count)
         }
         let task = Task { try await worker.run() }
-        try await Task.sleep(for: .milliseconds(500))
-        let interval = Duration.seconds(1.0 / rate)
-        let start = ContinuousClock.now
-        var next = start
-        var sent = 0
-        while ContinuousClock.now - start < .seconds(duration) {
-            let ids = try await pool.withTransaction { conn in
-                try await queue.enqueue([NewJob(kind: "noop", lane: "latency")], into: "latency", on: conn)
-            }
-            let at = ContinuousClock.now
-            if let id = ids.first ?? nil { committed.withLock { $0[id] = at } }
-            sent += 1
-            next += interval
-            let wait = next - ContinuousClock.now
-            if wait > .zero { try await Task.sleep(for: wait) }
+        let listening = Task {
+            let stream = try await pool.listen(channel: queue.configuration.notifyChannel)
+            for try await _ in stream { let now = ContinuousClock.now; notes.withLock { $0.append(now) } }
         }
+        try await Task.sleep(for: .milliseconds(500))
+        // Several enqueuers, each one job per transaction at its share of the rate, so the
+        // offered load is not capped by one connection's round trips.
+        let interval = Duration.seconds(Double(enqueuers) / rate)
+        let start = ContinuousClock.now
+        let sent = try await withThrowingTaskGroup(of: Int.self) { group in
+            for e in 0..<enqueuers {
+                group.addTask {
+                    var next = start + interval * (Double(e) / Double(enqueuers))
+                    var sent = 0
+                    while ContinuousClock.now - start < .seconds(duration) {
+                        let wait = next - ContinuousClock.now
+                        if wait > .zero { try await Task.sleep(for: wait) }
+                        let ids = try await pool.withTransaction { conn in
+                            try await queue.enqueue([NewJob(kind: "noop", lane: "latency")], into: "latency", on: conn)
+                        }
+                        let at = ContinuousClock.now
+                        if let id = ids.first ?? nil { committed.withLock { $0[id] = at } }
+                        sent += 1
+                        next += interval
+                    }
+                    return sent
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let enqueueSeconds = seconds(ContinuousClock.now - start)
         let drainDeadline = ContinuousClock.now + .seconds(5)
         while claimed.withLock({ $0.count }) < sent, ContinuousClock.now < drainDeadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         task.cancel()
+        listening.cancel()
         _ = try? await task.value
+        _ = try? await listening.value
         await pool.shutdown()
         let ends = claimed.withLock { $0 }
-        let sorted = committed.withLock { starts in
-            starts.compactMap { id, start in ends[id].map { max(.zero, $0 - start) } }
-        }.sorted()
-        func pct(_ p: Double) -> Double {
+        let arrivals = notes.withLock { $0 }.sorted()
+        var total: [Duration] = [], untilClaim: [Duration] = [], roundTrip: [Duration] = [], notify: [Duration] = []
+        var inFlight = 0
+        for (id, commit) in committed.withLock({ $0 }) {
+            guard let c = ends[id] else { continue }
+            total.append(max(.zero, c.end - commit))
+            roundTrip.append(c.end - c.start)
+            if c.start < commit { inFlight += 1 } else { untilClaim.append(c.start - commit) }
+            // The first notification that arrived after the commit returned.
+            var lo = 0, hi = arrivals.count
+            while lo < hi { let mid = (lo + hi) / 2; if arrivals[mid] < commit { lo = mid + 1 } else { hi = mid } }
+            if lo < arrivals.count { notify.append(arrivals[lo] - commit) }
+        }
+        func pct(_ values: [Duration], _ p: Double) -> Double {
+            let sorted = values.sorted()
             guard !sorted.isEmpty else { return .nan }
             return seconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) * 1000
         }
-        print(String(format: "rate %.0f/s for %.0f s (debounce %d ms): %d enqueued, %d measured, "
-                        + "commit->claim p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                     rate, duration, debounce, sent, sorted.count, pct(0.5), pct(0.99), pct(1.0)))
+        // What was offered and what was taken (claimed within the run), per second.
+        let achieved = Double(sent) / enqueueSeconds
+        let inRun = ends.values.filter { $0.end - start <= .seconds(enqueueSeconds) }.count
+        let drained = Double(inRun) / enqueueSeconds
+        if quiet {
+            print(String(format: "%.1f %.1f %.0f %.0f", pct(total, 0.5), pct(total, 0.99), achieved, drained))
+            return
+        }
+        print(String(format: "rate %.0f/s asked, %.0f/s enqueued, %.0f/s claimed (%d enqueuers, debounce %d ms, "
+                        + "%d workers): %d measured, commit->claim p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                     rate, achieved, drained, enqueuers, debounce, workers, total.count, pct(total, 0.5),
+                     pct(total, 0.99), pct(total, 1.0)))
+        print(String(format: "  claim already in flight at commit: %d; otherwise commit->claim sent p50 %.1f p99 %.1f ms; "
+                        + "claim round trip p50 %.1f p99 %.1f ms; next notification after commit p50 %.1f p99 %.1f ms "
+                        + "(%d notifications)",
+                     inFlight, pct(untilClaim, 0.5), pct(untilClaim, 0.99), pct(roundTrip, 0.5), pct(roundTrip, 0.99),
+                     pct(notify, 0.5), pct(notify, 0.99), arrivals.count))
     }
 
     /// Enqueues and drains at the same time for a while, keeping a backlog of about

@@ -3,9 +3,9 @@
 ///
 /// Under a long-held snapshot (`pg_dump`, a REPEATABLE READ report) the entries of every job
 /// claimed since the snapshot stay in the index as dead entries nobody may prune; an unhinted
-/// claim walks them all and slows down in proportion. A hint may hide a job enqueued behind
-/// it (a higher priority), so the owner sweeps without hints now and then and whenever a
-/// hinted claim finds nothing.
+/// claim walks them all and slows down in proportion. Hints are never forgotten: a job of a
+/// better priority is found by a probe of its own, one that became available just behind a
+/// hint by a look-back sweep, and anything older by a rare full sweep (see `JobWorker`).
 struct ClaimHints: Sendable {
     /// The claim order of a job: priority, run_at (as text, exact to the microsecond), id.
     struct Key: Sendable, Hashable, Comparable {
@@ -32,8 +32,6 @@ struct ClaimHints: Sendable {
             keys[lane] = key
         }
     }
-
-    mutating func reset() { keys = [:] }
 
     var isEmpty: Bool { keys.isEmpty }
 

@@ -6,6 +6,9 @@ public struct JobBatch: Sendable {
     public let queue: JobQueue
     /// The lease length the worker claims with.
     public let leaseDuration: Duration
+    /// When the claim that returned these jobs was sent (this process's clock), for
+    /// claim-latency measurements.
+    public let claimStartedAt: ContinuousClock.Instant
 
     /// Call on progress (a file sent, bytes moving): moves the deadlines of the batch's
     /// attempts to ``leaseDuration`` from now. A job without progress is rescued when its

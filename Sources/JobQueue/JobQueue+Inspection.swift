@@ -57,3 +57,41 @@ extension JobQueue {
             rescues: try row.decode(Int64.self, column: "rescues"))
     }
 }
+
+extension JobQueue {
+    /// A count per queue, lane and one more key (an outcome or an error kind).
+    public struct KeyedCount: Sendable, Hashable {
+        /// The queue.
+        public var queue: String
+        /// The lane.
+        public var lane: String
+        /// The outcome (`completed`, `discarded`, `cancelled`) or error kind.
+        public var key: String
+        /// How many.
+        public var count: Int64
+    }
+
+    /// Jobs finished in the last hour per queue, lane and outcome (`dicom_gw.job_finished_last_hour`).
+    /// - Throws: `PostgresError`.
+    public func finishedLastHour() async throws -> [KeyedCount] {
+        try await keyedCounts("SELECT queue, lane, outcome AS key, jobs AS n FROM dicom_gw.job_finished_last_hour")
+    }
+
+    /// Failed attempts in the last hour per queue, lane and error kind
+    /// (`dicom_gw.job_failures_last_hour`).
+    /// - Throws: `PostgresError`.
+    public func failuresLastHour() async throws -> [KeyedCount] {
+        try await keyedCounts(
+            "SELECT queue, lane, coalesce(error_kind, '') AS key, failures AS n FROM dicom_gw.job_failures_last_hour")
+    }
+
+    private func keyedCounts(_ sql: String) async throws -> [KeyedCount] {
+        try await pool.query(sql).map { row in
+            KeyedCount(
+                queue: try row.decode(String.self, column: "queue"),
+                lane: try row.decode(String.self, column: "lane"),
+                key: try row.decode(String.self, column: "key"),
+                count: try row.decode(Int64.self, column: "n"))
+        }
+    }
+}

@@ -105,7 +105,7 @@ public struct JobQueue: Sendable {
         SELECT id, lease_id, queue, lane, kind, group_key, dedupe_key, payload::text AS payload,
                priority, attempt, enqueued_at, lease_expires_at, last_error,
                to_char(run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS run_at_key
-        FROM dicom_gw.job_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        FROM dicom_gw.job_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         """)
 
     /// Claims up to `limit` jobs of `queue` for `worker`: all of one lane and one group.
@@ -123,13 +123,17 @@ public struct JobQueue: Sendable {
         try await claim(queue: queue, worker: worker, limit: limit, lease: lease, lanes: lanes, hints: nil)
     }
 
+    /// A claim with hints (see `job_claim` in migration 0007): `lookback` > 0 makes it a
+    /// sweep that starts that long before each hint; `promoteWindow` bounds the promotion
+    /// of due scheduled jobs (nil: all of them).
     func claim(
-        queue: String, worker: Int64, limit: Int, lease: Duration, lanes: [String]?, hints: ClaimHints?
+        queue: String, worker: Int64, limit: Int, lease: Duration, lanes: [String]?, hints: ClaimHints?,
+        lookback: Duration = .zero, promoteWindow: Duration? = nil
     ) async throws -> [ClaimedJob] {
         let h = (hints?.isEmpty ?? true) ? nil : hints?.arrays
         let rows = try await pool.query(Self.claimSQL, [
             queue, worker, Int32(clamping: limit), lease.secondsDouble, lanes,
-            h?.lanes, h?.priorities, h?.runAts, h?.ids,
+            h?.lanes, h?.priorities, h?.runAts, h?.ids, lookback.secondsDouble, promoteWindow?.secondsDouble,
         ])
         return try rows.map { row in
             let priority = try row.decode(Int16.self, column: "priority")

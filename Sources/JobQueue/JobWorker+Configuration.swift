@@ -17,9 +17,22 @@ extension JobWorker {
         /// An idle worker looks anyway about this often (±50 % jitter) in case a notification
         /// was missed; one claim loop polls, the others wait to be woken.
         public var pollInterval: Duration
-        /// Claims seek past their last position per lane (see ``ClaimHints``); this often they
-        /// sweep from the start instead.
+        /// Claims seek past their last position per lane (see ``ClaimHints``); this often,
+        /// and whenever such a claim finds nothing, they sweep from ``hintLookback`` before it.
         public var hintSweepInterval: Duration
+        /// How far behind its hint a sweep starts: jobs that became available behind a hint
+        /// by less than this (a slow enqueuing transaction, a late promotion) wait at most
+        /// ``hintSweepInterval``.
+        public var hintLookback: Duration
+        /// One claim loop per worker sweeps every lane from its head this often, promoting
+        /// every due scheduled job: the catch-all for jobs further behind a hint than
+        /// ``hintLookback`` (only an enqueuing transaction that took longer than that to
+        /// commit leaves one there: promotion moves run_at to now). Under a long-held
+        /// snapshot this walks every dead entry since, so keep it rare.
+        public var fullSweepInterval: Duration
+        /// Other claims promote only scheduled jobs that fell due within this window (the
+        /// rescuer promotes all of them).
+        public var promoteWindow: Duration
         /// Only these lanes; nil for all.
         public var lanes: [String]?
         /// Wake on `pg_notify` (one LISTEN connection per worker). Off: poll only.
@@ -38,6 +51,9 @@ extension JobWorker {
             heartbeatInterval: Duration = .seconds(3),
             pollInterval: Duration = .seconds(1),
             hintSweepInterval: Duration = .seconds(5),
+            hintLookback: Duration = .seconds(10),
+            fullSweepInterval: Duration = .seconds(300),
+            promoteWindow: Duration = .seconds(60),
             lanes: [String]? = nil,
             listen: Bool = true,
             reportTimeout: Duration = .seconds(30)
@@ -50,6 +66,9 @@ extension JobWorker {
             self.heartbeatInterval = heartbeatInterval
             self.pollInterval = pollInterval
             self.hintSweepInterval = hintSweepInterval
+            self.hintLookback = hintLookback
+            self.fullSweepInterval = fullSweepInterval
+            self.promoteWindow = promoteWindow
             self.lanes = lanes
             self.listen = listen
             self.reportTimeout = reportTimeout

@@ -140,8 +140,12 @@ public final class JobWorker: Sendable {
                 let stream = try await queue.pool.listen(channel: queue.configuration.notifyChannel)
                 delay = .milliseconds(200)
                 for try await note in stream {
-                    if note.afterReconnect || note.payload == configuration.queue {
+                    if note.afterReconnect {
                         wake.signal()
+                    } else if note.payload == configuration.queue {
+                        // One loop claims; if it finds a full batch it wakes the next, so a
+                        // single job does not cost every loop a query.
+                        wake.signalOne()
                     }
                 }
                 if Task.isCancelled { return }
@@ -161,26 +165,54 @@ public final class JobWorker: Sendable {
 
     // MARK: Claim loop
 
+    /// How a claim looks for work (see `job_claim` in migration 0007).
+    private enum ClaimMode {
+        /// After this loop's hints only: constant cost even under a pinned snapshot.
+        case hinted
+        /// From a short look-back before the hints: jobs that became available behind them.
+        case sweep
+        /// From the head of every lane, promoting everything due.
+        case full
+    }
+
     /// One claim loop. Only loop 0 polls when idle (about one query per poll interval per
     /// process); the others sleep until a notification, or until a sibling that found a
     /// full batch wakes them, with a long poll as a safety net.
+    ///
+    /// Claims seek past this loop's hints; a hinted claim that finds nothing, and every
+    /// ``Configuration/hintSweepInterval``, sweeps from a look-back before them; loop 0 alone
+    /// sweeps from the head every ``Configuration/fullSweepInterval``. Under a long-held
+    /// snapshot the head of the index is a growing run of dead entries; only full sweeps
+    /// walk it, and they are rare.
     private func claimLoop(_ index: Int, _ wake: WakeSignal) async {
         var hints = ClaimHints()
         var lastSweep = ContinuousClock.now
+        var lastFull: ContinuousClock.Instant?
+        var sweepNext = false
         var errorDelay = Duration.milliseconds(100)
         while !wake.isStopped {
             let generation = wake.generation
-            let hinted = !hints.isEmpty && ContinuousClock.now - lastSweep < configuration.hintSweepInterval
             guard let worker = workerID else {
                 await wake.wait(after: generation, timeout: .milliseconds(200))
                 continue
+            }
+            let now = ContinuousClock.now
+            let mode: ClaimMode
+            if hints.isEmpty || (index == 0 && lastFull.map { now - $0 >= configuration.fullSweepInterval } ?? true) {
+                mode = .full
+            } else if sweepNext || now - lastSweep >= configuration.hintSweepInterval {
+                mode = .sweep
+            } else {
+                mode = .hinted
             }
             let jobs: [ClaimedJob]
             do {
                 jobs = try await queue.claim(
                     queue: configuration.queue, worker: worker, limit: configuration.batchSize,
                     lease: configuration.leaseDuration, lanes: configuration.lanes,
-                    hints: hinted ? hints : nil)
+                    hints: mode == .full ? nil : hints,
+                    lookback: mode == .sweep ? configuration.hintLookback : .zero,
+                    promoteWindow: mode == .full ? nil : configuration.promoteWindow)
                 errorDelay = .milliseconds(100)
             } catch {
                 if wake.isStopped { return }
@@ -189,29 +221,36 @@ public final class JobWorker: Sendable {
                 errorDelay = min(errorDelay * 2, .seconds(2))
                 continue
             }
-            if !hinted {
-                lastSweep = .now
-                hints.reset()
+            switch mode {
+            case .full:
+                lastFull = now
+                lastSweep = now
+            case .sweep:
+                lastSweep = now
+            case .hinted:
+                break
             }
             if jobs.isEmpty {
-                if hinted {
-                    // Nothing after the hints: sweep from the start before going idle.
-                    hints.reset()
-                    continue
-                }
+                // Nothing after the hints: look behind them before going idle, and on the
+                // next wake-up (one query covers both).
+                sweepNext = true
+                if mode == .hinted { continue }
                 await wake.wait(after: generation, timeout: index == 0 ? jitteredPoll() : configuration.pollInterval * 30)
                 continue
             }
-            if jobs.count == configuration.batchSize { wake.signal() }
+            sweepNext = false
+            // More may be waiting: hand the wake-up on to one idle sibling.
+            if jobs.count == configuration.batchSize { wake.signalOne() }
             hints.record(jobs)
             counters.withLock { $0.claims += 1 }
             // Unstructured: a stop must not cancel the handler or the report.
-            await Task { await self.runBatch(jobs) }.value
+            await Task { await self.runBatch(jobs, claimStartedAt: now) }.value
         }
     }
 
-    private func runBatch(_ jobs: [ClaimedJob]) async {
-        let batch = JobBatch(jobs: jobs, queue: queue, leaseDuration: configuration.leaseDuration)
+    private func runBatch(_ jobs: [ClaimedJob], claimStartedAt: ContinuousClock.Instant) async {
+        let batch = JobBatch(
+            jobs: jobs, queue: queue, leaseDuration: configuration.leaseDuration, claimStartedAt: claimStartedAt)
         let results = await handler(batch)
         var done: [JobLease] = []
         var others: [(ClaimedJob, JobResult)] = []

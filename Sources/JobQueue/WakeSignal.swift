@@ -19,6 +19,9 @@ final class WakeSignal: Sendable {
 
     var isStopped: Bool { state.withLock { $0.stopped } }
 
+    /// How many are waiting now (for tests).
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Wakes every waiter.
     func signal() {
         let waiters = state.withLock { s in
@@ -28,6 +31,17 @@ final class WakeSignal: Sendable {
             return w
         }
         for w in waiters.values { w.resume() }
+    }
+
+    /// Wakes the longest waiting waiter, if any. Loops that are busy see the new generation
+    /// and claim again before they wait.
+    func signalOne() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.generation &+= 1
+            guard let first = s.waiters.keys.min() else { return nil }
+            return s.waiters.removeValue(forKey: first)
+        }
+        waiter?.resume()
     }
 
     /// Wakes every waiter for good: later waits return at once.

@@ -1,0 +1,100 @@
+import Foundation
+@testable import JobQueue
+import PostgresClient
+import TestSupport
+import Testing
+
+/// The claim modes that keep claims cheap under a pinned snapshot (migration 0007): a hinted
+/// claim seeks past the hint, a sweep looks back a little, a full claim sees everything.
+@Suite("JobQueue hinted claims, sweeps and windowed promotion", .requiresDatabase)
+struct ClaimSweepTests {
+    @Test("hints skip what lies behind them; a better priority, a sweep and a full claim find it")
+    func hintsAndSweeps() async throws {
+        try await QueueFixture.with { f in
+            let w = try await f.worker()
+            try await f.queue.enqueue(.noop(4, lane: "L"), into: "q")
+            let first = try await f.queue.claim(queue: "q", worker: w, limit: 2, lease: .seconds(30))
+            #expect(first.count == 2)
+            var hints = ClaimHints()
+            hints.record(first)
+
+            // A job that became available 5 s behind the hint (a slow enqueuing transaction).
+            let late = try #require(try await f.queue.enqueue([NewJob(kind: "late", lane: "L")], into: "q")[0])
+            try await f.pool.execute(
+                "UPDATE dicom_gw.jobs SET run_at = run_at - interval '5 seconds' WHERE id = $1", [late])
+            // And one 2 h behind (beyond any look-back).
+            let ancient = try #require(try await f.queue.enqueue([NewJob(kind: "ancient", lane: "L")], into: "q")[0])
+            try await f.pool.execute(
+                "UPDATE dicom_gw.jobs SET run_at = run_at - interval '2 hours' WHERE id = $1", [ancient])
+            // A better priority than the hint's.
+            let urgent = try #require(try await f.queue.enqueue(
+                [NewJob(kind: "urgent", lane: "L", priority: -1)], into: "q")[0])
+
+            func claimOne(_ hints: ClaimHints?, lookback: Duration = .zero) async throws -> ClaimedJob? {
+                try await f.queue.claim(
+                    queue: "q", worker: w, limit: 1, lease: .seconds(30), lanes: nil, hints: hints,
+                    lookback: lookback, promoteWindow: .seconds(60)).first
+            }
+            // The better priority comes first even past a hint.
+            #expect(try await claimOne(hints)?.id == urgent)
+            // A hinted claim does not see the late jobs: it takes the next one in order.
+            let next = try #require(try await claimOne(hints))
+            #expect(next.kind == "noop")
+            hints.record([next])
+            // A sweep with a 10 s look-back finds the 5 s late job, not the 2 h one.
+            #expect(try await claimOne(hints, lookback: .seconds(10))?.id == late)
+            let sweep = try await claimOne(hints, lookback: .seconds(10))
+            #expect(sweep?.kind == "noop", "the sweep went on past the hint: \(String(describing: sweep?.kind))")
+            #expect(try await claimOne(hints, lookback: .seconds(10)) == nil)
+            // Only a full claim reaches the ancient one.
+            #expect(try await claimOne(nil)?.id == ancient)
+            #expect(try await f.count("SELECT count(*) FROM dicom_gw.jobs WHERE state = 'available'") == 0)
+        }
+    }
+
+    @Test("claims promote scheduled jobs due within their window; a full claim promotes all")
+    func promotionWindow() async throws {
+        try await QueueFixture.with { f in
+            let w = try await f.worker()
+            let ids = try await f.queue.enqueue(
+                [NewJob(kind: "recent", lane: "L", delay: .seconds(60)), NewJob(kind: "old", lane: "L", delay: .seconds(60))],
+                into: "q").compactMap { $0 }
+            try await f.pool.execute("UPDATE dicom_gw.jobs SET run_at = now() - interval '1 second' WHERE id = $1", [ids[0]])
+            try await f.pool.execute("UPDATE dicom_gw.jobs SET run_at = now() - interval '10 minutes' WHERE id = $1", [ids[1]])
+            let windowed = try await f.queue.claim(
+                queue: "q", worker: w, limit: 5, lease: .seconds(30), lanes: nil, hints: nil,
+                promoteWindow: .seconds(60))
+            #expect(windowed.map(\.id) == [ids[0]])
+            #expect(try await f.count("SELECT count(*) FROM dicom_gw.jobs WHERE state = 'scheduled'") == 1)
+            let full = try await f.queue.claim(queue: "q", worker: w, limit: 5, lease: .seconds(30))
+            #expect(full.map(\.id) == [ids[1]])
+        }
+    }
+
+    @Test("a worker finds jobs that became available behind its hints, by sweep")
+    func workerSweepsBehindHints() async throws {
+        try await QueueFixture.with { f in
+            let worker = JobWorker(
+                queue: f.queue,
+                configuration: .init(
+                    queue: "q", concurrency: 1, batchSize: 5, pollInterval: .milliseconds(100),
+                    hintSweepInterval: .milliseconds(200), hintLookback: .seconds(10), fullSweepInterval: .seconds(2)),
+                logger: TestDatabase.logger
+            ) { batch in batch.jobs.map { _ in .completed } }
+            let task = Task { try await worker.run() }
+            try await f.queue.enqueue(.noop(20), into: "q")
+            #expect(try await f.eventually(timeout: .seconds(10)) { worker.stats.completed == 20 })
+            // Behind the hint by 3 s (swept) and by 1 h (full sweep, every 2 s here), inserted
+            // directly as a late commit would leave them.
+            try await f.pool.execute("""
+                INSERT INTO dicom_gw.jobs (queue, lane, kind, run_at) VALUES
+                ('q', 'lane:1', 'late', now() - interval '3 seconds'),
+                ('q', 'lane:1', 'ancient', now() - interval '1 hour')
+                """)
+            #expect(try await f.eventually(timeout: .seconds(10)) { worker.stats.completed == 22 })
+            task.cancel()
+            try await task.value
+            #expect(try await f.count("SELECT count(*) FROM dicom_gw.job_history WHERE kind IN ('late', 'ancient')") == 2)
+        }
+    }
+}
