@@ -98,6 +98,7 @@ public final class GatewayServer: Sendable {
                 .init(service: PoolService(pool: pool)),
                 .init(service: QuietCancellation(admin.services.auditSealer)),
                 .init(service: QuietCancellation(admin.services.sessionSweeper)),
+                .init(service: JobMetricsService(sampler: JobMetricsSampler(queue: JobQueue(pool: pool, logger: logger), logger: logger))),
                 .init(service: QuietCancellation(forwardService)),
                 .init(service: QuietCancellation(admin.application)),
                 .init(service: DICOMListenerService(server: dicomServer)),

@@ -1,4 +1,5 @@
 import DICOMNetwork
+import JobQueue
 import PostgresClient
 public import ServiceLifecycle
 
@@ -54,5 +55,14 @@ struct QuietCancellation<Base: Service>: Service {
         } catch is CancellationError {
             return
         }
+    }
+}
+
+/// The job queue's metrics sampler as a service: samples until shutdown.
+struct JobMetricsService: Service {
+    let sampler: JobMetricsSampler
+
+    func run() async throws {
+        await PoolService.untilShutdown { await sampler.run() }
     }
 }
