@@ -44,7 +44,6 @@ public struct ConsoleRoutes: Sendable {
     /// Registers every console route on `router`.
     public func register(on router: Router<AdminRequestContext>) {
         router.get("/") { _, _ in Self.redirect(to: "/ui/") }
-        router.get("/ui") { _, _ in Self.redirect(to: "/ui/") }
         router.get("/ui/static/console.css") { _, _ in
             Response(
                 status: .ok,
