@@ -94,7 +94,7 @@ struct ConsoleBrowserTests {
             ("07-destination", "/ui/destinations/\(fixture.destination.id)", "Called AE title"),
             ("08-routes", "/ui/routes", "ct-to-pacs"),
             ("09-route", "/ui/routes/ct-to-pacs", "Conditions"),
-            ("10-audit", "/ui/audit", "Chain"),
+            ("10-audit", "/ui/audit", "sealed"),
             ("11-tls", "/ui/tls", "Installed certificate"),
         ]
         for (name, path, text) in pages {

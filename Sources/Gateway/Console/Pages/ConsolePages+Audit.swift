@@ -70,7 +70,9 @@ extension ConsolePages {
                     limit: limit + 1, offset: offset)
                 : []
             let verification = try await pages.services.auditVerifier.verify()
-            let summary = verification.isIntact
+            let summary = verification.isIntact && verification.verifiedEvents == 0
+                ? "Nothing sealed into the hash chain yet; \(verification.unsealedEvents) recent events await sealing."
+                : verification.isIntact
                 ? "Chain intact: \(verification.verifiedEvents) sealed events verified"
                     + (verification.startsAtGenesis ? "" : " (older events purged)")
                     + (verification.unsealedEvents > 0 ? "; \(verification.unsealedEvents) recent events not sealed yet." : ".")

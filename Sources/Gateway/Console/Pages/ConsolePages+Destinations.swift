@@ -12,7 +12,7 @@ extension ConsolePages {
             let address: String
             let status: Badge
             let waiting: Int
-            let deadLetters: Int
+            let deadLetters: Int?
             let oldestWait: String?
             let lastError: String?
             let paused: Bool
@@ -143,7 +143,7 @@ extension ConsolePages {
     static func destinationRow(_ d: ConsoleQueries.DestinationState) -> DestinationsPage.Row {
         DestinationsPage.Row(
             id: d.id, name: d.name, href: "/ui/destinations/\(d.id)", address: "\(d.aeTitle) @ \(d.host):\(d.port)",
-            status: badge(d), waiting: d.waiting + d.running, deadLetters: d.deadLetters,
+            status: badge(d), waiting: d.waiting + d.running, deadLetters: d.deadLetters == 0 ? nil : d.deadLetters,
             oldestWait: d.oldestWaitSeconds.map { ConsoleFormat.duration(seconds: $0) },
             lastError: ConsoleFormat.clip(d.lastError), paused: d.paused, configManaged: d.source == "config")
     }

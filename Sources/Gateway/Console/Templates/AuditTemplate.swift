@@ -19,9 +19,9 @@ extension ConsoleTemplates {
             <thead><tr><th>Time</th><th>Actor</th><th>Action</th><th>Object</th><th>Outcome</th><th>Details</th></tr></thead>
             <tbody>
             {{#rows}}
-            <tr><td class="small">{{time}}{{^sealed}} <span class="badge" title="not sealed into the chain yet">new</span>{{/sealed}}</td>
+            <tr><td class="small nowrap">{{time}}{{^sealed}}<br><span class="badge" title="not sealed into the chain yet">new</span>{{/sealed}}</td>
             <td>{{actor}}{{#address}}<br><span class="small muted">{{.}}</span>{{/address}}</td>
-            <td class="mono">{{action}}</td><td class="small">{{object}}</td>
+            <td class="mono nowrap">{{action}}</td><td class="small">{{object}}</td>
             <td><span class="badge {{outcome.cls}}">{{outcome.label}}</span></td><td class="small">{{details}}</td></tr>
             {{/rows}}
             </tbody>

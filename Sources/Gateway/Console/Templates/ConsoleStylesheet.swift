@@ -44,6 +44,8 @@ enum ConsoleStylesheet {
         .badge.warn { background: var(--warn-bg); color: var(--warn); }
         .badge.bad { background: var(--bad-bg); color: var(--bad); }
         form { margin: 0; }
+        fieldset { border: 0; padding: 0; margin: 0; min-width: 0; }
+        .nowrap { white-space: nowrap; word-break: normal; }
         label { display: block; font-size: 13px; color: var(--muted); margin-bottom: 10px; }
         label.inline { display: inline-flex; align-items: center; gap: 6px; color: var(--fg); font-size: 14px; }
         input, select, textarea { display: block; width: 100%; margin-top: 3px; padding: 7px 9px; font: inherit; color: var(--fg);

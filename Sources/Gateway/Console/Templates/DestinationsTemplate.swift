@@ -51,7 +51,7 @@ extension ConsoleTemplates {
           {{#lastError}}<p class="small muted">Last error: {{.}}</p>{{/lastError}}
         </section>
         {{/state}}
-        {{^editable}}{{^isNew}}<p class="banner warning">Read-only here{{#state.configManaged}}: this destination is managed by the configuration file{{/state.configManaged}}.</p>{{/isNew}}{{/editable}}
+        {{^editable}}{{^isNew}}<p class="banner warning">Read-only: {{#state.configManaged}}this destination is managed by the configuration file.{{/state.configManaged}}{{^state.configManaged}}changing destinations needs the operator role.{{/state.configManaged}}</p>{{/isNew}}{{/editable}}
         <form class="card" method="post" action="{{action}}">
           <input type="hidden" name="csrf" value="{{chrome.csrf}}">
           <fieldset {{^editable}}disabled{{/editable}} class="form-grid">

@@ -46,7 +46,7 @@ extension ConsoleTemplates {
         {{<layout}}{{$content}}
         <p class="small"><a href="/ui/routes">← Routes</a></p>
         <h1>{{chrome.title}}</h1>
-        {{^editable}}<p class="banner warning">Read-only{{#configManaged}}: this route is managed by the configuration file{{/configManaged}}.</p>{{/editable}}
+        {{^editable}}<p class="banner warning">Read-only: {{#configManaged}}this route is managed by the configuration file.{{/configManaged}}{{^configManaged}}changing routes needs the admin role.{{/configManaged}}</p>{{/editable}}
         <form class="card" method="post" action="{{action}}">
           <input type="hidden" name="csrf" value="{{chrome.csrf}}">
           <fieldset {{^editable}}disabled{{/editable}}>
