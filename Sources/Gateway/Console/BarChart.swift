@@ -49,11 +49,11 @@ struct BarChart: Sendable {
 
     private func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
-    /// The smallest 1, 2 or 5 × 10ⁿ at or above `value`, so grid lines fall on round numbers.
+    /// The smallest 4 × (1, 2 or 5 × 10ⁿ) at or above `value`: four grid steps of round numbers.
     static func niceCeiling(_ value: Int) -> Int {
         var magnitude = 1
         while true {
-            for step in [1, 2, 5] where step * magnitude * 4 >= value && (step * magnitude * 4) % 4 == 0 {
+            for step in [1, 2, 5] where step * magnitude * 4 >= value {
                 return step * magnitude * 4
             }
             magnitude *= 10

@@ -30,6 +30,7 @@ extension ConsolePages {
         let rows: [Row]
         let previousHref: String?
         let nextHref: String?
+        var paged = false
     }
 
     func registerAudit(on router: Router<AdminRequestContext>) {
@@ -103,7 +104,7 @@ extension ConsolePages {
                         Option(value: $0.0, label: $0.1, selected: $0.0 == (outcome ?? ""))
                     },
                     rows: Array(rows), previousHref: offset > 0 ? href(max(0, offset - limit)) : nil,
-                    nextHref: records.count > limit ? href(offset + limit) : nil),
+                    nextHref: records.count > limit ? href(offset + limit) : nil, paged: offset > 0 || records.count > limit),
                 status: errors.isEmpty ? .ok : .unprocessableContent)
         }
     }

@@ -35,6 +35,7 @@ extension ConsolePages {
         let whenLabel: String
         let previousHref: String?
         let nextHref: String?
+        var paged = false
     }
 
     struct JobsConfirmPage {
@@ -107,7 +108,7 @@ extension ConsolePages {
                     bulkCancel: canAct && !rows.isEmpty && live,
                     whenLabel: live ? "Next attempt" : "Finished",
                     previousHref: offset > 0 ? href(offset: max(0, offset - limit)) : nil,
-                    nextHref: jobs.count > limit ? href(offset: offset + limit) : nil))
+                    nextHref: jobs.count > limit ? href(offset: offset + limit) : nil, paged: offset > 0 || jobs.count > limit))
         }
 
         // Step one of every job action: say exactly how many jobs it will touch.

@@ -29,6 +29,7 @@ extension ConsolePages {
         let searched: Bool
         let previousHref: String?
         let nextHref: String?
+        var paged = false
     }
 
     struct StudyPage {
@@ -159,7 +160,7 @@ extension ConsolePages {
                     patientID: patientID, patientName: patientName, accession: accession, dateFrom: from, dateTo: to,
                     modality: modality, rows: Array(rows), searched: !conditions.isEmpty,
                     previousHref: offset > 0 ? href(max(0, offset - limit)) : nil,
-                    nextHref: studies.count > limit ? href(offset + limit) : nil),
+                    nextHref: studies.count > limit ? href(offset + limit) : nil, paged: offset > 0 || studies.count > limit),
                 status: errors.isEmpty ? .ok : .unprocessableContent)
         }
 

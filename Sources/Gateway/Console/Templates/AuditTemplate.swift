@@ -27,7 +27,7 @@ extension ConsoleTemplates {
             </tbody>
           </table>
           {{^rows}}<p class="empty">No events match.</p>{{/rows}}
-          <p class="pager">{{#previousHref}}<a href="{{.}}">← Newer</a>{{/previousHref}}{{#nextHref}}<a href="{{.}}">Older →</a>{{/nextHref}}</p>
+          {{#paged}}<p class="pager">{{#previousHref}}<a href="{{.}}">← Newer</a>{{/previousHref}}{{#nextHref}}<a href="{{.}}">Older →</a>{{/nextHref}}</p>{{/paged}}
         </section>
         {{/content}}{{/layout}}
         """

@@ -46,7 +46,7 @@ extension ConsoleTemplates {
               </tbody>
             </table>
             {{^rows}}<p class="empty">No jobs in this state.</p>{{/rows}}
-            <p class="pager">{{#previousHref}}<a href="{{.}}">← Previous</a>{{/previousHref}}{{#nextHref}}<a href="{{.}}">Next →</a>{{/nextHref}}</p>
+            {{#paged}}<p class="pager">{{#previousHref}}<a href="{{.}}">← Previous</a>{{/previousHref}}{{#nextHref}}<a href="{{.}}">Next →</a>{{/nextHref}}</p>{{/paged}}
           </section>
         </form>
         {{/content}}{{/layout}}

@@ -24,7 +24,7 @@ extension ConsoleTemplates {
             </tbody>
           </table>
           {{^rows}}<p class="empty">{{#searched}}No study matches.{{/searched}}{{^searched}}No studies received yet.{{/searched}}</p>{{/rows}}
-          <p class="pager">{{#previousHref}}<a href="{{.}}">← Previous</a>{{/previousHref}}{{#nextHref}}<a href="{{.}}">Next →</a>{{/nextHref}}</p>
+          {{#paged}}<p class="pager">{{#previousHref}}<a href="{{.}}">← Previous</a>{{/previousHref}}{{#nextHref}}<a href="{{.}}">Next →</a>{{/nextHref}}</p>{{/paged}}
         </section>
         <p class="small muted">Use * and ? as wildcards. Patient names match from the start (DOE finds DOE^JOHN).</p>
         {{/content}}{{/layout}}
