@@ -1,5 +1,5 @@
 import HTTPTypes
-public import Hummingbird
+import Hummingbird
 
 /// A console request refused or failed, shown to the operator as an error page.
 struct ConsoleError: Error, Sendable {

@@ -1,6 +1,6 @@
 import HTTPTypes
 import Foundation
-public import Hummingbird
+import Hummingbird
 import Logging
 import PostgresClient
 

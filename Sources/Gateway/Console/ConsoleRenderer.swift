@@ -1,6 +1,6 @@
 import HTTPTypes
 import Foundation
-public import Hummingbird
+import Hummingbird
 import Mustache
 
 /// Renders the console's Mustache templates (compiled into the binary, see
