@@ -72,6 +72,8 @@ struct ConsoleBrowserTests {
                 throw error
             }
             await browser.quit()
+            // Give chromedriver a moment to reap the browser's processes before it is killed.
+            try? await Task.sleep(for: .milliseconds(500))
         }
     }
 
