@@ -112,11 +112,10 @@ extension ConsolePages {
         }
 
         post(router, "/ui/destinations/:id/echo", role: .operator) { _, context, viewer, _ in
-            guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else { throw ConsoleError.notFound("destination") }
-            let destination = try await DestinationsResource.find(pages.services.pool, id)
-            let echo = DestinationEchoRoute(
-                pool: pages.services.pool, auditLog: pages.services.auditLog,
-                defaultCallingAETitle: pages.services.callingAETitle, logger: pages.services.logger)
+            guard let id = context.parameters.get("id").flatMap({ Int64($0) }), let destination = try await store.find(id: id) else {
+                throw ConsoleError.notFound("destination")
+            }
+            let echo = ConsoleEcho(defaultCallingAETitle: pages.services.callingAETitle, logger: pages.services.logger)
             let result = await echo.run(destination)
             // Audited exactly as the API's echo route records it.
             try await pages.services.auditLog.record(
