@@ -103,7 +103,7 @@ extension ConsolePages {
                     chrome: ConsoleChrome(title: "Jobs", section: "/ui/jobs", viewer: viewer, notice: ConsoleNotice.message(request)),
                     states: ConsoleQueries.states.map { Option(value: $0, label: Self.stateLabels[$0] ?? $0, selected: $0 == state) },
                     destinations: destinations.map { Option(value: String($0.id), label: $0.name, selected: $0.id == destinationID) },
-                    state: state, destination: destinationID.map(String.init), rows: Array(rows), canAct: canAct,
+                    state: state, destination: destinationID.map(String.init), rows: Array(rows), canAct: canAct && !rows.isEmpty,
                     bulkRetry: canAct && !rows.isEmpty && (state == "failed" || state == "cancelled"),
                     bulkCancel: canAct && !rows.isEmpty && live,
                     whenLabel: live ? "Next attempt" : "Finished",
