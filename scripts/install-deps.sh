@@ -11,6 +11,8 @@ packages=(
     postgresql-contrib
     dcmtk
     openssl
+    chromium
+    chromium-driver
     shellcheck
     checkpolicy
     semodule-utils

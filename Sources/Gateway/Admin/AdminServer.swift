@@ -113,6 +113,7 @@ public struct AdminServer: Sendable {
         router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator))
         let builder = AdminRouteBuilder(router: router)
         for resource in resources { resource.register(on: builder) }
+        ConsoleRoutes(server: self).register(on: router)
         return (router, builder.routes)
     }
 
