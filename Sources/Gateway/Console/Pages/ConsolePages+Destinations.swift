@@ -101,11 +101,12 @@ extension ConsolePages {
 
         for (verb, pause) in [("pause", true), ("resume", false)] {
             post(router, "/ui/destinations/:id/\(verb)", role: .operator) { _, context, viewer, _ in
-                guard let id = context.parameters.get("id").flatMap({ Int64($0) }), var destination = try await store.find(id: id) else {
+                guard let id = context.parameters.get("id").flatMap({ Int64($0) }), let destination = try await store.find(id: id) else {
                     throw ConsoleError.notFound("destination")
                 }
-                destination.paused = pause
-                try await store.update(destination, actor: viewer.forwardActor)
+                // The same operation as the API's: the lane is paused too, and it is audited
+                // as destination.pause / destination.resume.
+                try await store.setPaused(destination, pause, actor: viewer.forwardActor)
                 return ConsoleRoutes.redirect(
                     to: "/ui/destinations" + Self.query([("notice", pause ? "destination-paused" : "destination-resumed"), ("name", destination.name)]))
             }

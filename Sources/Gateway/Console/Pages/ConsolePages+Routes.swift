@@ -212,12 +212,12 @@ extension ConsolePages {
             return try await routeForm(viewer, existing: existing, values: values, chosen: chosen, errors: errors, error: "Check the highlighted fields.")
         }
         do {
-            if let existing, existing.name == route.name {
-                // The store replaces a route of the same name in one transaction.
-                try await store.save(route, actor: viewer.forwardActor, upsert: true)
+            if let existing {
+                // In place, in one transaction: the route keeps its id (and a rename is atomic).
+                route.id = existing.id
+                try await store.update(route, actor: viewer.forwardActor)
             } else {
                 try await store.save(route, actor: viewer.forwardActor)
-                if let existing { try await store.remove(name: existing.name, actor: viewer.forwardActor) }
             }
         } catch let error as ForwardError {
             return try await routeForm(viewer, existing: existing, values: values, chosen: chosen, errors: [:], error: error.message)
