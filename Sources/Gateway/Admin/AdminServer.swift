@@ -32,6 +32,7 @@ public struct AdminServer: Sendable {
             try setListenAddress(admin.listen)
             tlsCertificatePath = admin.tlsCertificateFile
             tlsKeyPath = admin.tlsKeyFile
+            secureCookies = admin.secureCookies
         }
 
         /// Whether the server speaks HTTPS.
@@ -108,7 +109,7 @@ public struct AdminServer: Sendable {
     public func buildRouter() -> (router: Router<AdminRequestContext>, routes: [AdminRoute]) {
         let router = Router(context: AdminRequestContext.self)
         router.add(middleware: HTTPMetricsMiddleware(factory: GatewayMetrics.makeFactory(registry: services.metricsRegistry)))
-        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: configuration.secureCookies ?? configuration.tlsEnabled))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator))
         let builder = AdminRouteBuilder(router: router)

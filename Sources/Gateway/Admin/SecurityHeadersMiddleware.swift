@@ -5,8 +5,15 @@ public import Hummingbird
 public struct SecurityHeadersMiddleware: RouterMiddleware {
     public typealias Context = AdminRequestContext
 
+    /// Whether to send `Strict-Transport-Security` (the console is reached over HTTPS).
+    let strictTransportSecurity: Bool
+
     /// Creates the middleware.
-    public init() {}
+    /// - Parameter strictTransportSecurity: send HSTS; true when the server or a proxy in
+    ///   front of it speaks HTTPS.
+    public init(strictTransportSecurity: Bool = false) {
+        self.strictTransportSecurity = strictTransportSecurity
+    }
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -15,6 +22,9 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        if strictTransportSecurity {
+            response.headers[.strictTransportSecurity] = "max-age=31536000"
+        }
         // JSON needs nothing from the page it might be rendered in; the console sets its own.
         if response.headers[.contentSecurityPolicy] == nil {
             response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"

@@ -92,6 +92,11 @@ extension GatewayConfiguration {
         admin.listen = values.string("admin.listen") ?? admin.listen
         admin.tlsCertificateFile = values.string("admin.tls_certificate_file") ?? admin.tlsCertificateFile
         admin.tlsKeyFile = values.string("admin.tls_key_file") ?? admin.tlsKeyFile
+        if (admin.tlsCertificateFile == nil) != (admin.tlsKeyFile == nil) {
+            // Half a pair would otherwise leave the console on plain HTTP without a word.
+            throw ConfigurationError(key: "admin", message: "admin.tls_certificate_file and admin.tls_key_file go together")
+        }
+        admin.secureCookies = values.bool("admin.secure_cookies") ?? admin.secureCookies
 
         workers.count = try values.int("workers.count", in: 0...256) ?? workers.count
 

@@ -84,6 +84,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var tlsCertificateFile: String? = nil
         /// PEM key for HTTPS.
         public var tlsKeyFile: String? = nil
+        /// Mark the session cookie `Secure` (and send HSTS) although this server speaks plain
+        /// HTTP, because a TLS-terminating proxy is in front; nil: exactly when HTTPS is on.
+        public var secureCookies: Bool? = nil
 
         public init() {}
     }

@@ -122,6 +122,20 @@ struct AuthorizationTests {
                 #expect(response.headers[.xContentTypeOptions] == "nosniff")
                 #expect(response.headers[.cacheControl] == "no-store")
                 #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'none'") == true)
+                #expect(response.headers[.strictTransportSecurity] == nil, "no HSTS over plain HTTP")
+            }
+        }
+    }
+
+    @Test("behind a TLS-terminating proxy (admin.secure_cookies): HSTS is sent")
+    func hstsBehindProxy() async throws {
+        try await AdminTestDatabase.with { pool in
+            var configuration = AdminServer.Configuration()
+            configuration.secureCookies = true
+            let app = try await AdminTestApp.make(pool: pool, configuration: configuration)
+            try await app.test { client in
+                let response = try await client.send(.get, "/healthz")
+                #expect(response.headers[.strictTransportSecurity] == "max-age=31536000")
             }
         }
     }

@@ -40,3 +40,16 @@ struct LoggingAndVersionTests {
         #expect(output.stderr.contains("cannot open log file /nonexistent-dir/x.log"), "\(output.stderr)")
     }
 }
+
+@Suite("Admin HTTPS settings")
+struct AdminHTTPSSettingsTests {
+    @Test("half an admin TLS pair is refused; secure_cookies is read")
+    func adminTLSPair() async throws {
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await GatewayConfiguration.load(file: nil, environment: ["DICOM_GW_ADMIN_TLS_CERTIFICATE_FILE": "/etc/x.crt"])
+        }
+        let config = try await GatewayConfiguration.load(file: nil, environment: ["DICOM_GW_ADMIN_SECURE_COOKIES": "true"])
+        #expect(config.admin.secureCookies == true)
+        #expect(try AdminServer.Configuration(config.admin).secureCookies == true)
+    }
+}
