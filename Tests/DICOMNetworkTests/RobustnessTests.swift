@@ -150,6 +150,27 @@ struct RobustnessTests {
         }
     }
 
+    @Test("a peer that stops in the middle of a data set: aborted after the DIMSE timeout, not the longer idle one")
+    func stalledMidMessage() async throws {
+        let timeouts = AssociationTimeouts(artim: .seconds(3), acse: .seconds(3), dimse: .seconds(1), idle: .seconds(30))
+        let handler = RecordingStoreHandler()
+        try await TestServer.with(TestServer.configuration(timeouts: timeouts), handler: handler) { ports in
+            let port = try #require(ports.plain)
+            let peer = try await RawPeer.connect(port: port)
+            try await peer.write(.associateRequest(Self.request()))
+            guard case .associateAccept = try await peer.readPDU() else {
+                Issue.record("association not accepted")
+                return
+            }
+            let command = CommandSet.storeRequest(messageID: 1, sopClassUID: "1.2.840.10008.5.1.4.1.1.7", sopInstanceUID: "1.2.3.4")
+            try await peer.write(.dataTransfer([.init(presentationContextID: 3, isCommand: true, isLast: true, data: command.encoded())]))
+            try await peer.write(.dataTransfer([.init(presentationContextID: 3, isCommand: false, isLast: false, data: ByteBuffer(bytes: [0x08, 0x00]))]))
+            let start = ContinuousClock.now
+            #expect(try await peer.readPDU(timeout: .seconds(10)) == .abort(.byProvider(.notSpecified)))
+            #expect(ContinuousClock.now - start < .seconds(8), "aborted only after \(ContinuousClock.now - start)")
+        }
+    }
+
     @Test("an idle TCP connection that never associates does not delay others and is closed by ARTIM")
     func silentConnection() async throws {
         try await Self.withServer { port in

@@ -25,6 +25,11 @@ public final class AssociationHandler: ChannelDuplexHandler {
     private var inactivityTimer: Scheduled<Void>?
     /// Acceptor only: the peer finished a data set and is waiting for our response.
     private var peerAwaitsResponse = false
+    /// Acceptor: a DIMSE message is partly received (a fragment not marked last, or a command
+    /// whose data set or answer is still to come), so the DIMSE timeout applies, not idle.
+    /// When the armed inactivity timer fires.
+    private var inactivityDue: NIODeadline?
+    private var messageInProgress = false
     private var lastWrite: EventLoopFuture<Void>?
     /// A read was requested downstream and no data has arrived since.
     private var readPending = false
@@ -91,10 +96,15 @@ public final class AssociationHandler: ChannelDuplexHandler {
         self.readPending = false
         self.lastActivity = .now()
         let pdu = self.unwrapInboundIn(data)
-        if self.machine.role == .acceptor, case .dataTransfer(let values) = pdu,
-            values.contains(where: { !$0.isCommand && $0.isLast })
-        {
-            self.peerAwaitsResponse = true
+        if self.machine.role == .acceptor, case .dataTransfer(let values) = pdu {
+            for value in values {
+                if value.isLast && !value.isCommand {
+                    self.peerAwaitsResponse = true
+                    self.messageInProgress = false
+                } else {
+                    self.messageInProgress = true
+                }
+            }
         }
         self.run(self.machine.handle(.received(pdu)), context: context)
     }
@@ -141,6 +151,7 @@ public final class AssociationHandler: ChannelDuplexHandler {
         case .data(let values):
             event = .localData(values)
             self.peerAwaitsResponse = false
+            self.messageInProgress = false
         case .releaseRequest: event = .localReleaseRequest
         case .releaseResponse: event = .localReleaseResponse
         case .abort: event = .localAbort
@@ -221,8 +232,10 @@ public final class AssociationHandler: ChannelDuplexHandler {
             return self.timeouts.acse
         case .sta6, .sta8, .sta9, .sta12:
             if self.machine.role == .acceptor {
-                // The peer waiting for our C-STORE-RSP is not idle.
-                return self.peerAwaitsResponse ? nil : self.timeouts.idle
+                // The peer waiting for our C-STORE-RSP is not idle; one in the middle of a
+                // message gets the DIMSE timeout; between messages it may idle longer.
+                if self.peerAwaitsResponse { return nil }
+                return self.messageInProgress ? self.timeouts.dimse : self.timeouts.idle
             }
             return self.timeouts.dimse
         default:
@@ -230,18 +243,27 @@ public final class AssociationHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Arms the inactivity timer unless one is running or none applies. The timer is not
-    /// rescheduled per PDU: when it fires it checks the time since the last activity and
-    /// re-arms for the remainder.
+    /// Arms the inactivity timer unless none applies or one already fires early enough. The
+    /// timer is not rescheduled per PDU: when it fires it checks the time since the last
+    /// activity and re-arms for the remainder. It is moved earlier when a shorter timeout
+    /// starts to apply (idle between messages, then DIMSE in the middle of one).
     private func armInactivityTimer(context: ChannelHandlerContext) {
-        guard self.inactivityTimer == nil, let timeout = self.inactivityTimeout() else { return }
+        guard let timeout = self.inactivityTimeout() else { return }
+        let due = NIODeadline.now() + timeout
+        if self.inactivityTimer != nil {
+            guard let armed = self.inactivityDue, due < armed else { return }
+            self.inactivityTimer?.cancel()
+            self.inactivityTimer = nil
+        }
         self.scheduleInactivityCheck(in: timeout, context: context)
     }
 
     private func scheduleInactivityCheck(in delay: TimeAmount, context: ChannelHandlerContext) {
         let loop = context.eventLoop.assumeIsolated()
+        self.inactivityDue = NIODeadline.now() + delay
         self.inactivityTimer = loop.scheduleTask(in: delay) {
             self.inactivityTimer = nil
+            self.inactivityDue = nil
             guard self.readPending, let timeout = self.inactivityTimeout() else { return }
             let quiet = NIODeadline.now() - self.lastActivity
             if quiet < timeout {
