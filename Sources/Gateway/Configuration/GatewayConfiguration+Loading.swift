@@ -88,6 +88,14 @@ extension GatewayConfiguration {
         if tls.requireClientCertificate && tls.caFile == nil {
             throw ConfigurationError(key: "tls.require_client_certificate", message: "needs tls.ca_file to verify clients against")
         }
+        if tls.caFile != nil && tls.certificateFile == nil {
+            // On its own it would do nothing: there is no TLS listener to verify clients on.
+            throw ConfigurationError(key: "tls.ca_file", message: "needs tls.certificate_file and tls.key_file (the TLS listener)")
+        }
+        dicom.plainEnabled = values.bool("dicom.plain_enabled") ?? dicom.plainEnabled
+        if !dicom.plainEnabled && tls.certificateFile == nil {
+            throw ConfigurationError(key: "dicom.plain_enabled", message: "false needs the TLS listener (tls.certificate_file and tls.key_file), or nothing would listen")
+        }
 
         admin.listen = values.string("admin.listen") ?? admin.listen
         admin.tlsCertificateFile = values.string("admin.tls_certificate_file") ?? admin.tlsCertificateFile

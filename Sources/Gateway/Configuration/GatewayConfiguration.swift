@@ -41,6 +41,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var host: String = "0.0.0.0"
         /// The plain DICOM port (11112 is IANA's `dicom`).
         public var port: Int = 11112
+        /// Whether the plain (non-TLS) listener runs; false leaves only the TLS one.
+        public var plainEnabled: Bool = true
         /// Calling AE titles allowed to associate, each `AE` or `AE@address`; empty allows any.
         public var allowedCallingAETitles: [String] = []
         /// Associations served at once; more are rejected as transient "local limit exceeded".

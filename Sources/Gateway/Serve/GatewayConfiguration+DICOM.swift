@@ -30,7 +30,7 @@ extension GatewayConfiguration {
             : nil
         return DICOMServer.Configuration(
             host: dicom.host,
-            port: dicom.port,
+            port: dicom.plainEnabled ? dicom.port : nil,
             tlsPort: tls.isEnabled ? tls.port : nil,
             tls: tlsSettings,
             policy: policy,

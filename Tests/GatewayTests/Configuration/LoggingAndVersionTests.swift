@@ -1,3 +1,4 @@
+import DICOMNetwork
 import Foundation
 import Gateway
 import Testing
@@ -51,5 +52,20 @@ struct AdminHTTPSSettingsTests {
         let config = try await GatewayConfiguration.load(file: nil, environment: ["DICOM_GW_ADMIN_SECURE_COOKIES": "true"])
         #expect(config.admin.secureCookies == true)
         #expect(try AdminServer.Configuration(config.admin).secureCookies == true)
+    }
+
+    @Test("TLS-only DICOM: plain_enabled false needs the TLS listener; ca_file alone is refused")
+    func tlsOnly() async throws {
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await GatewayConfiguration.load(file: nil, environment: ["DICOM_GW_DICOM_PLAIN_ENABLED": "false"])
+        }
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await GatewayConfiguration.load(file: nil, environment: ["DICOM_GW_TLS_CA_FILE": "/etc/ca.crt"])
+        }
+        let config = try await GatewayConfiguration.load(file: nil, environment: [
+            "DICOM_GW_DICOM_PLAIN_ENABLED": "false", "DICOM_GW_TLS_CERTIFICATE_FILE": "/etc/s.crt", "DICOM_GW_TLS_KEY_FILE": "/etc/s.key",
+        ])
+        #expect(config.dicomServerConfiguration.port == nil)
+        #expect(config.dicomServerConfiguration.tlsPort == 2762)
     }
 }
