@@ -76,14 +76,15 @@ public struct UserStore: Sendable {
         }
     }
 
-    /// Sets a new password, clears any lockout, and ends the user's sessions.
+    /// Sets a new password, clears any lockout, ends the user's sessions and revokes their API
+    /// tokens: a password changed because it leaked must not leave a way in.
     public func setPassword(userID: Int64, password: String, by actor: AuditEvent.Actor) async throws -> UserRecord {
         if let problem = PasswordHasher.policyViolation(password) { throw ResourceError.invalid("password", problem) }
         let hash = try await hasher.hash(password)
         return try await update(
             userID: userID,
             set: "password_hash = $2::text, password_changed_at = now(), failed_login_count = 0, locked_until = NULL",
-            [hash], endSessions: true, audit: AuditAction.userPasswordChanged, details: [:], by: actor)
+            [hash], endSessions: true, revokeTokens: true, audit: AuditAction.userPasswordChanged, details: [:], by: actor)
     }
 
     /// Changes the role. The last enabled admin cannot be demoted.
@@ -106,7 +107,7 @@ public struct UserStore: Sendable {
 
     private func update(
         userID: Int64, set assignments: String, _ values: [any PostgresEncodable], endSessions: Bool,
-        audit action: String, details: [String: AuditValue], by actor: AuditEvent.Actor, guardLastAdmin: Bool = false
+        revokeTokens: Bool = false, audit action: String, details: [String: AuditValue], by actor: AuditEvent.Actor, guardLastAdmin: Bool = false
     ) async throws -> UserRecord {
         try await pool.withTransaction { connection in
             if guardLastAdmin {
@@ -125,6 +126,12 @@ public struct UserStore: Sendable {
             let user = try UserRecord(row: row)
             if endSessions {
                 try await connection.execute("DELETE FROM dicom_gw.sessions WHERE user_id = $1", [userID])
+            }
+            var details = details
+            if revokeTokens {
+                let revoked = try await connection.execute(
+                    "UPDATE dicom_gw.api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [userID])
+                details["api_tokens_revoked"] = .int(Int64(revoked))
             }
             try await AuditLog.record(
                 AuditEvent(actor: actor, action: action, objectType: "user", objectID: user.username, details: details),
