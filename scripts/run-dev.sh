@@ -14,7 +14,7 @@ export DICOM_GW_DATABASE_URL="$url"
 "$bin" migrate
 # An initial admin for the web API, created once; its password is shown only then.
 if "$bin" user add admin --role admin --generate-password; then
-    echo "dicom-gw: log in to http://127.0.0.1:8080 as 'admin' with the password above"
+    echo "dicom-gw: log in to the web console at http://127.0.0.1:8080/ui/ as 'admin' with the password above"
 else
     echo "dicom-gw: admin account exists (dicom-gw user passwd admin to reset it)"
 fi
