@@ -7,6 +7,10 @@
 #   small       5,000 x 10 KB instances, one association
 #   big         one 500 MB instance: the peak RSS check (constant memory)
 #   concurrent  the CT series split over 8 storescu processes sending at once
+#   floor       what durability alone costs here: the file's fsync, the move and the
+#               directory's fsync (scripts/bench-fsync.py) and one commit (pgbench, one-row
+#               INSERT), added to storescp's time per object: the best ingest rate any
+#               receiver answering only after fsync + commit could reach on this disk
 #
 # Each set goes to /usr/bin/storescp (writing files, no fsync; `--fork` for the concurrent
 # set so it serves the 8 associations at once too) and then to dicom-gw serve (fsync of each
@@ -27,7 +31,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 what=${1:-all}
-case "$what" in ct|small|big|concurrent|all) ;; *) echo "usage: $0 [ct|small|big|concurrent|all]" >&2; exit 2 ;; esac
+case "$what" in ct|small|big|concurrent|floor|all) ;; *) echo "usage: $0 [ct|small|big|concurrent|floor|all]" >&2; exit 2 ;; esac
 work=${BENCH_WORK:-$(mktemp -d /tmp/dicom-gw-bench.XXXXXX)}
 data=${BENCH_DATA:-$work}
 mkdir -p "$work" "$data"
@@ -69,7 +73,7 @@ fi
 
 # generate NAME COUNT BYTES: a set of COUNT instances with BYTES of pixel data, made once.
 generate() {
-    local dir="$data/$1-$2"
+    local dir="$data/$1-$2x$3"
     if [ ! -f "$dir/.complete" ]; then
         echo "generating $2 instances of $3 bytes in $dir ..." >&2
         rm -rf "$dir"
@@ -152,6 +156,31 @@ result() {
     printf 'BENCH-RESULT\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "scripts/bench-ingest.sh $6"
 }
 
+declare -A scp_rate=()
+
+# profile LOG: medians and 90th percentiles of the per-object step times the gateway logged
+# (trace level): when each step ended, in ms since the C-STORE command arrived.
+profile() {
+    python3 - "$1" <<'PY'
+import re, sys
+steps = ["received", "statements", "file_synced", "placed", "committed", "answered"]
+values = {s: [] for s in steps}
+for line in open(sys.argv[1], errors="replace"):
+    if "store timings" not in line:
+        continue
+    for s in steps:
+        m = re.search(r"store\.%s_ms=([0-9.]+)" % s, line)
+        if m:
+            values[s].append(float(m.group(1)))
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
+print("  step ends (ms after the command), %d objects:" % len(values["answered"]))
+for s in steps:
+    print("    %-12s median %7.3f  p90 %7.3f" % (s, pct(values[s], 0.5), pct(values[s], 0.9)))
+PY
+}
+
 # run_set KEY NAME TARGET SCP_OPTIONS DIR...
 run_set() {
     local key=$1 name=$2 target=$3 scp_opts=$4
@@ -163,6 +192,7 @@ run_set() {
     scp_rss=$(peak_mb "$work/scp.time"); scp_cpu=$(cpu_s "$work/scp.time")
     start_gw "$work/gw-root" "$key"; gw_s=$(send "$port" "$@"); stop_gw
     gw_rss=$(peak_mb "$work/gw.time"); gw_cpu=$(cpu_s "$work/gw.time")
+    if [ "${BENCH_PROFILE:-0}" = 1 ]; then profile "$work/gw-$key.log"; fi
     stored=$(find "$work/gw-root/storage/studies" -name '*.dcm' | wc -l)
     [ "$stored" -eq "$count" ] || { echo "ERROR: dicom-gw stored $stored of $count" >&2; return 1; }
     awk -v n="$name" -v c="$count" -v b="$bytes" -v s="$scp_s" -v g="$gw_s" -v sr="$scp_rss" -v gr="$gw_rss" \
@@ -173,6 +203,7 @@ run_set() {
         result "peak RSS receiving one $big_label instance (MB)" "$gw_rss" "$scp_rss" \
             "$(awk -v g="$gw_rss" -v s="$scp_rss" 'BEGIN {printf "%.2f", g/s}')" "<= 64 MB" big
     else
+        scp_rate[$key]=$(awk -v c="$count" -v s="$scp_s" 'BEGIN {printf "%.1f", c/s}')
         result "$name (objects/s)" "$(awk -v c="$count" -v g="$gw_s" 'BEGIN {printf "%.1f", c/g}')" \
             "$(awk -v c="$count" -v s="$scp_s" 'BEGIN {printf "%.1f", c/s}')" \
             "$(awk -v s="$scp_s" -v g="$gw_s" 'BEGIN {printf "%.2f", s/g}')" "$target" "$key"
@@ -193,4 +224,33 @@ fi
 if [ "$what" = big ] || [ "$what" = all ]; then
     run_set big "one $big_label instance" "" "" "$(generate big 1 "$big_bytes")"
     echo "(peak RSS is the whole process over its run; the big instance is the constant-memory check: target <= 64 MB)"
+fi
+if [ "$what" = floor ] || [ "$what" = all ]; then
+    pgbin=""
+    for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do [ -x "$d/pgbench" ] && { pgbin=$d; break; }; done
+    commit_ms=""
+    if [ -n "$pgbin" ]; then
+        "$pgbin/psql" "$db_url" -Xqc "CREATE TABLE IF NOT EXISTS public.bench_commit (x int)" >&2
+        echo "INSERT INTO public.bench_commit VALUES (1);" > "$work/commit.sql"
+        tps=$("$pgbin/pgbench" -n -c 1 -j 1 -T 5 -f "$work/commit.sql" "$db_url" 2>/dev/null | awk '/^tps = / {print $3}')
+        "$pgbin/psql" "$db_url" -Xqc "DROP TABLE public.bench_commit" >&2
+        commit_ms=$(awk -v t="$tps" 'BEGIN {printf "%.3f", 1000 / t}')
+        echo "one-row INSERT + commit (pgbench, durable): $tps tps = $commit_ms ms each"
+    fi
+    # floor KEY NAME SIZE COUNT: storescp's time per object plus fsync, move, directory fsync
+    # and a commit, done one after the other as the order of the receive path requires.
+    floor() {
+        local line write_ms durable_ms scp
+        line=$(python3 scripts/bench-fsync.py "$work/fsync" "$3" "$4" | tee /dev/stderr | grep '^FSYNC-MS')
+        write_ms=$(cut -f2 <<< "$line"); durable_ms=$(cut -f4 <<< "$line")
+        scp=${scp_rate[$1]:-}
+        if [ -z "$scp" ] || [ -z "$commit_ms" ]; then echo "(no storescp rate or commit time for $1: run 'all')"; return; fi
+        awk -v n="$2" -v s="$scp" -v w="$write_ms" -v d="$durable_ms" -v c="$commit_ms" -v k="$1" 'BEGIN {
+            f = 1000 / (1000 / s - 0 + (d - w) + c)
+            printf "%s: storescp %.1f/s = %.3f ms; + fsync, move, dir fsync %.3f ms + commit %.3f ms => at most %.1f/s (ratio %.2f)\n", n, s, 1000 / s, d - w, c, f, f / s
+            printf "BENCH-RESULT\tdurability floor, %s (objects/s)\t%.1f\t%.1f\t%.2f\tbound\tscripts/bench-ingest.sh all\n", n, f, s, f / s
+        }'
+    }
+    floor ct "CT 0.5 MB" 524288 200
+    floor small "10 KB" 10240 1000
 fi
