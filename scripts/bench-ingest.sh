@@ -74,11 +74,12 @@ fi
 # generate NAME COUNT BYTES: a set of COUNT instances with BYTES of pixel data, made once.
 generate() {
     local dir="$data/$1-$2x$3"
-    if [ ! -f "$dir/.complete" ]; then
+    # The marker sits beside the set: storescu +sd would try to send it.
+    if [ ! -f "$dir.complete" ]; then
         echo "generating $2 instances of $3 bytes in $dir ..." >&2
         rm -rf "$dir"
         python3 scripts/bench-generate.py "$dir" "$2" "$3" >&2
-        touch "$dir/.complete"
+        touch "$dir.complete"
     fi
     echo "$dir"
 }
@@ -92,7 +93,9 @@ peak_mb() { awk '/Maximum resident set size/ {printf "%.1f", $6/1024}' "$1"; }
 cpu_s() { awk '/User time|System time/ {s += $NF} END {printf "%.2f", s}' "$1"; }
 
 start_scp() {  # $1 = output dir, $2 = extra options
-    rm -rf "$1"; mkdir -p "$1"
+    # The previous run's files are deleted and flushed before the clock starts: on a disk
+    # mounted with `discard`, pending deletions otherwise slow the next run's fsyncs.
+    rm -rf "$1"; sync; mkdir -p "$1"
     port=$(free_port)
     # shellcheck disable=SC2086
     /usr/bin/time -v -o "$work/scp.time" /usr/bin/storescp $2 +xa -od "$1" "$port" >/dev/null 2>&1 &
@@ -105,7 +108,7 @@ start_scp() {  # $1 = output dir, $2 = extra options
 stop_scp() { pkill -KILL -P "$scppid" 2>/dev/null || true; wait "$scppid" 2>/dev/null || true; scppid=""; }
 
 start_gw() {  # $1 = storage root, $2 = log name
-    rm -rf "$1"
+    rm -rf "$1"; sync
     port=$(free_port)
     local level=warning
     if [ "${BENCH_PROFILE:-0}" = 1 ]; then level=trace; fi
