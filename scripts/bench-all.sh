@@ -17,12 +17,15 @@
 # A script that fails leaves its rows out (its log says why); the suite goes on.
 #
 # Environment: BENCH_QUICK=1 (one run, smaller data: a smoke test of a few minutes),
-# BENCH_RUNS, BENCH_ONLY="ingest network" (a subset), BENCH_OUT (default docs/performance.md).
+# BENCH_RUNS, BENCH_ONLY="ingest network" (a subset), BENCH_OUT (default docs/performance.md),
+# BENCH_TIMEOUT (seconds one run of one script may take; 900 quick, 5400 otherwise).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
 quick=${BENCH_QUICK:-0}
 if [ "$quick" = 1 ]; then runs=${BENCH_RUNS:-1}; else runs=${BENCH_RUNS:-3}; fi
+# Seconds one run of one script may take before it counts as failed.
+if [ "$quick" = 1 ]; then limit=${BENCH_TIMEOUT:-900}; else limit=${BENCH_TIMEOUT:-5400}; fi
 only=${BENCH_ONLY:-"ingest network postgres queue forward"}
 out=${BENCH_OUT:-docs/performance.md}
 bench="$root/.data/bench"
@@ -35,8 +38,10 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "== building (release) ==" >&2
 swift build -c release --product dicom-gw >&2 || { echo "bench: build failed" >&2; exit 1; }
-for product in network-bench postgres-bench queue-bench; do
-    swift build -c release --product "$product" >&2 || echo "bench: $product did not build" >&2
+for pair in network:network-bench postgres:postgres-bench queue:queue-bench; do
+    case " $only " in *" ${pair%%:*} "*)
+        swift build -c release --product "${pair#*:}" >&2 || echo "bench: ${pair#*:} did not build" >&2 ;;
+    esac
 done
 export BENCH_SKIP_BUILD=1
 
@@ -55,7 +60,7 @@ run() {
     shift
     for ((i = 1; i <= runs; i++)); do
         echo "== $name, run $i of $runs: $* ==" >&2
-        if "$@" > "$logs/$name-$i.log" 2>&1; then
+        if timeout "$limit" "$@" > "$logs/$name-$i.log" 2>&1; then
             grep '^BENCH-RESULT' "$logs/$name-$i.log" | sed "s/^/$i\t/" >> "$logs/results.tsv"
             grep -v '^BENCH-RESULT' "$logs/$name-$i.log" | grep -v '^\[' | tail -12 >&2
         else

@@ -54,6 +54,7 @@ gwpid=""; scppid=""; started_db=0
 cleanup() {
     if [ -n "$gwpid" ]; then pkill -KILL -P "$gwpid" 2>/dev/null || true; fi
     if [ -n "$scppid" ]; then pkill -KILL -P "$scppid" 2>/dev/null || true; fi
+    drop_db
     if [ "$started_db" = 1 ]; then scripts/dev-db.sh stop >&2 || true; fi
     if [ "${BENCH_KEEP:-0}" != 1 ] && [ -z "${BENCH_WORK:-}" ]; then rm -rf "$work"; fi
 }
@@ -69,7 +70,23 @@ else
     started_db=1
     db_url=$(scripts/dev-db.sh url)
 fi
-"$gw" migrate --database-url "$db_url" >&2
+pgbin=""
+for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do [ -x "$d/psql" ] && { pgbin=$d; break; }; done
+[ -n "$pgbin" ] || { echo "bench-ingest: psql not found" >&2; exit 1; }
+
+# Each gateway run gets a fresh, migrated database on the same server, so no set (and no
+# rerun) finds the instances of another as duplicates.
+run_db=""
+fresh_db() {
+    drop_db
+    run_db="bench_ingest_$$_$RANDOM"
+    "$pgbin/psql" "$db_url" -Xqc "CREATE DATABASE $run_db" >&2
+    gw_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$db_url" "$run_db")
+    "$gw" migrate --database-url "$gw_url" >/dev/null 2>&1
+}
+drop_db() {
+    if [ -n "$run_db" ]; then "$pgbin/psql" "$db_url" -Xqc "DROP DATABASE IF EXISTS $run_db" >&2 || true; run_db=""; fi
+}
 
 # generate NAME COUNT BYTES: a set of COUNT instances with BYTES of pixel data, made once.
 generate() {
@@ -109,10 +126,11 @@ stop_scp() { pkill -KILL -P "$scppid" 2>/dev/null || true; wait "$scppid" 2>/dev
 
 start_gw() {  # $1 = storage root, $2 = log name
     rm -rf "$1"; sync
+    fresh_db
     port=$(free_port)
     local level=warning
     if [ "${BENCH_PROFILE:-0}" = 1 ]; then level=trace; fi
-    /usr/bin/time -v -o "$work/gw.time" "$gw" serve --database-url "$db_url" --storage-root "$1" \
+    /usr/bin/time -v -o "$work/gw.time" "$gw" serve --database-url "$gw_url" --storage-root "$1" \
         --port "$port" --ae-title GATEWAY --host 127.0.0.1 --log-level "$level" 2>"$work/gw-$2.log" &
     gwpid=$!
     wait_port "$port"
@@ -244,7 +262,10 @@ if [ "$what" = floor ] || [ "$what" = all ]; then
     # and a commit, done one after the other as the order of the receive path requires.
     floor() {
         local line write_ms durable_ms scp
-        line=$(python3 scripts/bench-fsync.py "$work/fsync" "$3" "$4" | tee /dev/stderr | grep '^FSYNC-MS')
+        # (not `tee /dev/stderr`: reopening a redirected stderr truncates the caller's log)
+        line=$(python3 scripts/bench-fsync.py "$work/fsync" "$3" "$4")
+        printf '%s\n' "$line" >&2
+        line=$(grep '^FSYNC-MS' <<< "$line")
         write_ms=$(cut -f2 <<< "$line"); durable_ms=$(cut -f4 <<< "$line")
         scp=${scp_rate[$1]:-}
         if [ -z "$scp" ] || [ -z "$commit_ms" ]; then echo "(no storescp rate or commit time for $1: run 'all')"; return; fi
