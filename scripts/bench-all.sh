@@ -48,6 +48,9 @@ export BENCH_SKIP_BUILD=1
 echo "== PostgreSQL (durable) under .data/bench/pg ==" >&2
 export DICOM_GW_DEV_DB_DIR="$bench/pg"
 unset DICOM_GW_DEV_DB_FAST
+# dev-db.sh keeps the port it chose first; on a shared machine another cluster may hold it
+# by now, so a stopped bench cluster chooses again.
+scripts/dev-db.sh status >/dev/null 2>&1 || rm -f "$bench/pg.port"
 scripts/dev-db.sh start >&2 || { echo "bench: could not start PostgreSQL" >&2; exit 1; }
 db_url=$(scripts/dev-db.sh url)
 cleanup() { DICOM_GW_DEV_DB_DIR="$bench/pg" scripts/dev-db.sh stop >/dev/null 2>&1 || true; }
