@@ -43,6 +43,11 @@ bench-queue: deps
 bench-ingest: deps
 	scripts/bench-ingest.sh
 
+## bench: the whole suite, three runs each, medians, docs/performance.md (BENCH_QUICK=1: a smoke test)
+.PHONY: bench
+bench: deps
+	scripts/bench-all.sh
+
 ## run: local PostgreSQL under .data/, migrations, then the gateway
 run: deps
 	scripts/run-dev.sh

@@ -114,9 +114,11 @@ let package = Package(
         ),
 
         // MARK: Storage
+        .target(name: "CStorageShims"),
         .target(
             name: "Storage",
             dependencies: [
+                "CStorageShims",
                 "DICOM",
                 "PostgresClient",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -16,7 +16,7 @@ OUT=${BENCH_OUT:-$ROOT/bench-out/network}
 export TCP_NODELAY=1
 
 cd "$ROOT"
-swift build -c release --product network-bench >&2
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product network-bench >&2; fi
 BIN="$(swift build -c release --show-bin-path)/network-bench"
 
 rm -rf "$OUT"
@@ -64,7 +64,7 @@ for _ in $(seq "$ROUNDS"); do
     run storescp STORESCP dcmtk >> "$RESULTS"
 done
 
-awk -v count="$COUNT" -v bytes="$BYTES" -v pdu="$PDU" '
+awk -v count="$COUNT" -v size="$SIZE" -v bytes="$BYTES" -v pdu="$PDU" '
 function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
     return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
 { n[$1]++; secs[$1, n[$1]] = $2; cpu[$1, n[$1]] = $3
@@ -77,4 +77,8 @@ END {
   printf "ratio ours/storescp: rate %.2f", ms["storescp"] / ms["ours"]
   if (mc["storescp"] > 0) printf ", CPU per GB %.2f", mc["ours"] / mc["storescp"]
   printf "\n"
+  rerun = "COUNT=" count " SIZE=" size " scripts/bench-network.sh"
+  printf "BENCH-RESULT\tnetwork receive %d x %.1f MB, no fsync (objects/s)\t%.1f\t%.1f\t%.2f\treport\t%s\n", count, size / 1048576, count / ms["ours"], count / ms["storescp"], ms["storescp"] / ms["ours"], rerun
+  if (mc["storescp"] > 0 && mc["ours"] > 0)
+    printf "BENCH-RESULT\tnetwork receive CPU (s/GB, lower is better)\t%.2f\t%.2f\t%.2f\treport\t%s\n", mc["ours"] / (bytes / 1e9), mc["storescp"] / (bytes / 1e9), mc["ours"] / mc["storescp"], rerun
 }' "$RESULTS"

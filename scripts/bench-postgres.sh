@@ -28,7 +28,7 @@ if [ -z "$url" ]; then
     url=$(scripts/dev-db.sh url)
 fi
 
-swift build -c release --product postgres-bench >&2
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product postgres-bench >&2; fi
 bench="$(swift build -c release --show-bin-path)/postgres-bench"
 
 cleanup() {
@@ -64,4 +64,6 @@ for mode in prepared extended; do
     o=$(printf '%s\n' "${ours[@]}" | best)
     ratio=$(awk -v o="$o" -v p="$p" 'BEGIN { printf "%.2f", o / p }')
     echo "mode=$mode  pgbench: ${theirs[*]} tps (best $p)  PostgresClient: ${ours[*]} q/s (best $o)  ratio: $ratio"
+    printf 'BENCH-RESULT\tPostgresClient one-row SELECT, %s (queries/s)\t%s\t%s\t%s\treport\t%s\n' \
+        "$mode" "$o" "$p" "$ratio" "scripts/bench-postgres.sh $seconds"
 done

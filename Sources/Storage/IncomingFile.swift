@@ -19,11 +19,12 @@ public final class IncomingFile: Sendable {
 
     private enum State { case open, closed, placed, discarded }
 
-    private init(relativePath: String, descriptor: Int32, layout: StorageLayout, io: BlockingIO) {
+    private init(relativePath: String, descriptor: Int32, layout: StorageLayout, io: BlockingIO, closed: Bool = false) {
         self.relativePath = relativePath
         self.descriptor = descriptor
         self.layout = layout
         self.io = io
+        if closed { state.withLock { $0 = .closed } }
     }
 
     deinit {
@@ -35,36 +36,96 @@ public final class IncomingFile: Sendable {
 
     /// Creates a new, empty file in `incoming/` with mode 0640 (and the layout's owner).
     public static func create(in layout: StorageLayout, io: BlockingIO) async throws(StorageError) -> IncomingFile {
-        let relative = "\(StorageLayout.incoming)/\(UUID().uuidString.lowercased()).part"
-        let absolute = layout.absolute(relative)
+        let relative = newRelativePath()
         let fd = try await io.run { () throws(StorageError) -> Int32 in
-            let fd = try POSIX.createExclusive(absolute, mode: StorageLayout.fileMode)
-            if let owner = layout.owner {
-                do throws(StorageError) {
-                    try POSIX.changeOwner(fd, to: owner, path: absolute)
-                } catch {
-                    POSIX.closeDescriptor(fd)
-                    try? POSIX.remove(absolute)
-                    throw error
-                }
-            }
-            return fd
+            try openNew(layout.absolute(relative), layout: layout)
         }
         return IncomingFile(relativePath: relative, descriptor: fd, layout: layout, io: io)
+    }
+
+    /// Creates a new file in `incoming/` and writes the readable bytes of `buffer`, in one trip
+    /// to the blocking pool (a receiver creates its file only once it has bytes to write).
+    ///
+    /// - Parameters:
+    ///   - buffer: the first bytes of the file.
+    ///   - durable: also fsync and close the file, ready for ``place(at:replacing:)``: the
+    ///     whole life of a small file in one trip.
+    ///   - inspect: sees the bytes on the pool thread before they are written (e.g. to hash
+    ///     them off the caller's thread).
+    /// - Throws: ``StorageError``; nothing is left behind then.
+    public static func create(
+        in layout: StorageLayout,
+        io: BlockingIO,
+        writing buffer: ByteBuffer,
+        durable: Bool = false,
+        inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
+    ) async throws(StorageError) -> IncomingFile {
+        let relative = newRelativePath()
+        let fd = try await io.run { () throws(StorageError) -> Int32 in
+            let absolute = layout.absolute(relative)
+            let fd = try openNew(absolute, layout: layout)
+            do throws(StorageError) {
+                try buffer.withUnsafeReadableBytes { (bytes) throws(StorageError) in
+                    inspect?(bytes)
+                    try POSIX.writeAll(fd, bytes, path: relative)
+                }
+                if durable {
+                    try POSIX.sync(fd, path: relative)
+                } else {
+                    POSIX.startWriteback(fd)
+                }
+            } catch {
+                POSIX.closeDescriptor(fd)
+                try? POSIX.remove(absolute)
+                throw error
+            }
+            if durable { POSIX.closeDescriptor(fd) }
+            return fd
+        }
+        return IncomingFile(relativePath: relative, descriptor: fd, layout: layout, io: io, closed: durable)
+    }
+
+    private static func newRelativePath() -> String {
+        "\(StorageLayout.incoming)/\(UUID().uuidString.lowercased()).part"
+    }
+
+    /// Blocking: creates `absolute` exclusively with the layout's mode and owner.
+    private static func openNew(_ absolute: String, layout: StorageLayout) throws(StorageError) -> Int32 {
+        let fd = try POSIX.createExclusive(absolute, mode: StorageLayout.fileMode)
+        if let owner = layout.owner {
+            do throws(StorageError) {
+                try POSIX.changeOwner(fd, to: owner, path: absolute)
+            } catch {
+                POSIX.closeDescriptor(fd)
+                try? POSIX.remove(absolute)
+                throw error
+            }
+        }
+        return fd
     }
 
     /// Appends the readable bytes of `buffer`.
     ///
     /// - Throws: ``StorageError/Code/diskFull`` when the device is full; the caller then
     ///   discards the file.
-    public func write(_ buffer: ByteBuffer) async throws(StorageError) {
+    ///
+    /// The kernel is asked to start writing the bytes back at once, so the final fsync in
+    /// ``finish(writing:)`` waits only for what came last.
+    ///
+    /// - Parameter inspect: sees the bytes on the pool thread before they are written.
+    public func write(
+        _ buffer: ByteBuffer,
+        inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
+    ) async throws(StorageError) {
         try checkOpen()
         let fd = descriptor
         let path = relativePath
         try await io.run { () throws(StorageError) in
             try buffer.withUnsafeReadableBytes { (bytes) throws(StorageError) in
+                inspect?(bytes)
                 try POSIX.writeAll(fd, bytes, path: path)
             }
+            POSIX.startWriteback(fd)
         }
     }
 

@@ -1,3 +1,5 @@
+import CStorageShims
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -93,6 +95,12 @@ enum POSIX {
     static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
+    }
+
+    /// Asks the kernel to start writing the file's dirty pages now, without waiting, so a
+    /// later fsync has less left to do. Advisory: failures are ignored.
+    static func startWriteback(_ fd: Int32) {
+        _ = cstorage_start_writeback(fd)
     }
 
     static func sync(_ fd: Int32, path: String) throws(StorageError) {

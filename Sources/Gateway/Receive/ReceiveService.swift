@@ -1,8 +1,8 @@
-import Crypto
 import DICOM
 public import DICOMNetwork
 import Foundation
 public import Logging
+public import Metrics
 import NIOCore
 public import PostgresClient
 public import Storage
@@ -11,11 +11,12 @@ public import Storage
 /// promise (docs/architecture: invariant 1):
 ///
 /// 1. the data set streams into `incoming/` as a Part 10 file, its header parsed and its
-///    SHA-256 computed on the way, never held whole in memory;
+///    SHA-256 computed on the way, never held whole in memory (chunks are hashed and written
+///    on a blocking-pool thread while the next ones arrive);
 /// 2. the UIDs that become path components and the SOP class/instance are validated;
-/// 3. the file is fsynced; one transaction records the rows (and, through ``ReceiveHooks``,
-///    the forward jobs) and the audit event, moves the file into the tree and fsyncs the
-///    directory, then commits;
+/// 3. the file's fsync runs while one transaction records the rows (and, through
+///    ``ReceiveHooks``, the forward jobs) and the audit event; once both are done the file
+///    moves into the tree, the directory is fsynced, and the transaction commits;
 /// 4. only then is `0000` answered. Any failure answers a failure status with an Error
 ///    Comment, removes the partial file and commits nothing.
 public struct ReceiveService: StoreHandler {
@@ -36,6 +37,7 @@ public struct ReceiveService: StoreHandler {
     private let io: BlockingIO
     private let pool: PostgresPool
     private let hooks: (any ReceiveHooks)?
+    private let metrics: ReceiveMetrics
     private let logger: Logger
 
     /// A receiver writing under `layout` and recording through `pool`.
@@ -45,8 +47,10 @@ public struct ReceiveService: StoreHandler {
         pool: PostgresPool,
         io: BlockingIO = BlockingIO(),
         hooks: (any ReceiveHooks)? = nil,
+        metricsFactory: (any MetricsFactory)? = nil,
         logger: Logger
     ) {
+        self.metrics = ReceiveMetrics(factory: metricsFactory)
         self.configuration = configuration
         self.layout = layout
         self.pool = pool
@@ -61,9 +65,11 @@ public struct ReceiveService: StoreHandler {
         logger[metadataKey: LogKey.callingAE] = "\(request.association.callingAETitle)"
         logger[metadataKey: GatewayLogKey.sopInstanceUID] = "\(request.sopInstanceUID)"
 
+        var timings = StoreTimings()
+        var bytes: Int64 = 0
         let result: StoreResult
         do {
-            result = try await receive(request, dataSet: dataSet, logger: logger)
+            result = try await receive(request, dataSet: dataSet, timings: &timings, bytes: &bytes, logger: logger)
         } catch let failure as ReceiveFailure {
             result = failure.result
             logger.warning(
@@ -77,10 +83,15 @@ public struct ReceiveService: StoreHandler {
             result = .failure(.outOfResources, ReceiveFailure.comment("internal error: \(error)"))
             logger.error("C-STORE failed", metadata: [LogKey.error: "\(error)"])
         }
+        timings.mark(.answered)
+        timings.log(to: logger)
+        metrics.record(result, bytes: bytes, timings: timings)
         return result
     }
 
-    private func receive(_ request: StoreRequest, dataSet: DataSetStream, logger: Logger) async throws -> StoreResult {
+    private func receive(
+        _ request: StoreRequest, dataSet: DataSetStream, timings: inout StoreTimings, bytes: inout Int64, logger: Logger
+    ) async throws -> StoreResult {
         // Nothing from the wire names a path before it passes the UID rules.
         guard UID.isValid(request.sopInstanceUID) else {
             throw ReceiveFailure(.cannotUnderstand, "Affected SOP Instance UID is not a valid UID")
@@ -92,24 +103,32 @@ public struct ReceiveService: StoreHandler {
             throw ReceiveFailure(.cannotUnderstand, "transfer syntax UID is not a valid UID")
         }
         let transferSyntax = TransferSyntax.forUID(request.transferSyntaxUID)
-
-        let file: IncomingFile
+        let meta: [UInt8]
         do {
-            file = try await IncomingFile.create(in: layout, io: io)
+            meta = try FileMetaInformation.header(
+                sopClassUID: request.sopClassUID,
+                sopInstanceUID: request.sopInstanceUID,
+                transferSyntax: transferSyntax,
+                sourceAETitle: request.association.callingAETitle
+            )
         } catch {
-            throw ReceiveFailure(error)
+            throw ReceiveFailure(.cannotUnderstand, "cannot write file meta: \(error.message)")
         }
+
+        let writer = IncomingWriter(layout: layout, io: io, digest: RunningDigest(skipping: meta.count))
         do {
-            let received = try await write(request, transferSyntax: transferSyntax, dataSet: dataSet, to: file)
+            let received = try await write(meta: meta, transferSyntax: transferSyntax, dataSet: dataSet, to: writer)
+            bytes = received.dataSetBytes
+            timings.mark(.received)
             let record = try validate(request, received: received)
-            try await commit(record, file: file, tail: received.tail, logger: logger)
+            try await commit(record, writer: writer, tail: received.tail, timings: &timings, logger: logger)
             return .success
         } catch let failure as ReceiveFailure where failure.result == .success {
             // A duplicate acknowledged without being stored.
-            await file.discard()
+            await writer.discard()
             return .success
         } catch {
-            await file.discard()
+            await writer.discard()
             throw error
         }
     }
@@ -125,24 +144,13 @@ public struct ReceiveService: StoreHandler {
     }
 
     /// Writes the Part 10 meta header and the data set bytes as received, parsing the header
-    /// elements and hashing on the way.
+    /// elements as they pass; the writer hashes and writes behind the network reads.
     private func write(
-        _ request: StoreRequest,
+        meta: [UInt8],
         transferSyntax: TransferSyntax,
         dataSet: DataSetStream,
-        to file: IncomingFile
+        to writer: IncomingWriter
     ) async throws -> Received {
-        let meta: [UInt8]
-        do {
-            meta = try FileMetaInformation.header(
-                sopClassUID: request.sopClassUID,
-                sopInstanceUID: request.sopInstanceUID,
-                transferSyntax: transferSyntax,
-                sourceAETitle: request.association.callingAETitle
-            )
-        } catch {
-            throw ReceiveFailure(.cannotUnderstand, "cannot write file meta: \(error.message)")
-        }
         var pending = ByteBuffer()
         pending.reserveCapacity(configuration.writeBufferSize + 65536)
         pending.writeBytes(meta)
@@ -154,48 +162,47 @@ public struct ReceiveService: StoreHandler {
         } catch {
             parseError = error
         }
-        var hasher = SHA256()
         var bytes: Int64 = 0
-        var writeError: (any Error)?
 
         do {
             for try await fragment in dataSet {
                 bytes += Int64(fragment.readableBytes)
-                fragment.withUnsafeReadableBytes { raw in
-                    hasher.update(bufferPointer: raw)
-                    if parseError == nil, let collector {
+                if parseError == nil, let collector {
+                    fragment.withUnsafeReadableBytes { raw in
                         do throws(DICOMError) { try collector.feed(raw) } catch { parseError = error }
                     }
                 }
                 // After a write error keep reading, so the association stays in step and
                 // the answer goes back after the whole data set.
-                guard writeError == nil else { continue }
+                guard writer.failure == nil else { continue }
                 var fragment = fragment
                 pending.writeBuffer(&fragment)
                 if pending.readableBytes >= configuration.writeBufferSize {
-                    do {
-                        try await file.write(pending)
-                    } catch {
-                        writeError = error
-                    }
-                    pending.clear()
+                    // The chunk goes to the writer whole; a fresh buffer takes the next one.
+                    await writer.append(pending)
+                    pending = ByteBuffer()
+                    pending.reserveCapacity(configuration.writeBufferSize + 65536)
                 }
             }
         } catch {
             // The association ended or broke mid-object: nothing to answer, nothing kept.
             throw ReceiveFailure(.outOfResources, "association ended during the data set: \(error)")
         }
-        if let writeError {
-            throw ReceiveFailure(writeError)
+        do {
+            try await writer.drain()
+        } catch {
+            throw ReceiveFailure(error)
         }
-        // The tail is written with the fsync (one trip to the pool), after validation.
+        // The tail is hashed here, so the digest is complete for the rows, and written with
+        // the fsync (one trip to the pool), after validation.
+        pending.withUnsafeReadableBytes { writer.digest.update($0) }
         var header: InstanceHeader?
         if parseError == nil, let collector {
             do { header = try collector.finish() } catch { parseError = error }
         }
-        return Received(header: header, parseError: parseError, dataSetBytes: bytes, sha256: Array(hasher.finalize()), tail: pending)
+        return Received(
+            header: header, parseError: parseError, dataSetBytes: bytes, sha256: writer.digest.finalize(), tail: pending)
     }
-
     /// Checks the parsed header against the command and builds the row values.
     private func validate(_ request: StoreRequest, received: Received) throws -> InstanceRecord {
         if let error = received.parseError {
@@ -240,13 +247,13 @@ public struct ReceiveService: StoreHandler {
         return record
     }
 
-    /// fsync, then one transaction: rows, jobs, audit, file into the tree, commit.
-    private func commit(_ record: InstanceRecord, file: IncomingFile, tail: ByteBuffer, logger: Logger) async throws {
-        do {
-            try await file.finish(writing: tail)
-        } catch {
-            throw ReceiveFailure(error)
-        }
+    /// The file's fsync runs while the rows, jobs and audit event are written; once both are
+    /// done the file moves into the tree (directory fsynced) and the transaction commits.
+    /// The commit is the only step that must wait for both.
+    private func commit(
+        _ record: InstanceRecord, writer: IncomingWriter, tail: ByteBuffer, timings: inout StoreTimings, logger: Logger
+    ) async throws {
+        writer.startSync(writing: tail)
         let policy = configuration.duplicatePolicy.description
         let hooks = self.hooks
         let layout = self.layout
@@ -256,23 +263,30 @@ public struct ReceiveService: StoreHandler {
         // failed commit can put the acknowledged version back instead of losing it.
         var displaced: String?
         do {
+            var inner = timings
             let outcome = try await pool.withTransaction { connection -> RecordOutcome in
                 let outcome = try await InstanceStore.record(record, policy: policy, on: connection)
                 guard outcome.placesFile else { return outcome }
                 try await hooks?.instanceRecorded(record, outcome: outcome, on: connection)
+                inner.mark(.statements)
                 do {
+                    let synced = try await writer.synced()
+                    inner.mark(.fileSynced, at: synced.at)
                     if outcome.kind == .replaced {
                         displaced = try await io.run { () throws(StorageError) in
                             try StorageFiles.keepAside(record.filePath, in: layout)
                         }
                     }
-                    try await file.place(at: record.filePath, replacing: true)
+                    try await synced.file.place(at: record.filePath, replacing: true)
                 } catch {
                     throw ReceiveFailure(error)
                 }
                 placed = true
+                inner.mark(.placed)
                 return outcome
             }
+            timings = inner
+            timings.mark(.committed)
             switch outcome.kind {
             case .stored, .replaced:
                 await removeSuperseded(displaced: displaced, previousPath: outcome.previousPath, current: record.filePath, logger: logger)

@@ -3,6 +3,7 @@ import DICOMNetwork
 import Foundation
 import Gateway
 import Logging
+import Metrics
 import NIOCore
 import PostgresClient
 import Storage
@@ -42,6 +43,7 @@ struct GatewayHarness: Sendable {
         policy: DuplicatePolicy = .keepFirst,
         root: String? = nil,
         databaseURL: String? = nil,
+        metricsFactory: (any MetricsFactory)? = nil,
         _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
         // A root the layout creates itself, so it gets the layout's mode (0750).
@@ -49,15 +51,15 @@ struct GatewayHarness: Sendable {
         let rootPath = root ?? parent?.appendingPathComponent("root").path ?? ""
         defer { if let parent { try? FileManager.default.removeItem(at: parent) } }
         if let databaseURL {
-            return try await run(url: databaseURL, policy: policy, root: rootPath, body)
+            return try await run(url: databaseURL, policy: policy, root: rootPath, metricsFactory: metricsFactory, body)
         }
         return try await TestDatabase.withFresh(migrations: TestDatabase.repositoryMigrations) { database in
-            try await run(url: database.url, policy: policy, root: rootPath, body)
+            try await run(url: database.url, policy: policy, root: rootPath, metricsFactory: metricsFactory, body)
         }
     }
 
     private static func run<R: Sendable>(
-        url: String, policy: DuplicatePolicy, root: String,
+        url: String, policy: DuplicatePolicy, root: String, metricsFactory: (any MetricsFactory)?,
         _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
         let layout = StorageLayout(root: root)
@@ -66,7 +68,8 @@ struct GatewayHarness: Sendable {
             configuration: .init(url: url, maxConnections: 4, connectTimeout: .seconds(2), acquireTimeout: .seconds(2)),
             logger: logger())
         let receiver = ReceiveService(
-            configuration: .init(duplicatePolicy: policy), layout: layout, pool: pool, logger: logger())
+            configuration: .init(duplicatePolicy: policy), layout: layout, pool: pool, metricsFactory: metricsFactory,
+            logger: logger())
         let server = DICOMServer(configuration: serverConfiguration(), handler: receiver, logger: logger())
         return try await withThrowingTaskGroup(of: R?.self) { group in
             group.addTask {

@@ -1,0 +1,111 @@
+import DICOMNetwork
+import NIOCore
+import Storage
+
+/// Writes one received object into `incoming/` behind the network reads.
+///
+/// The receive loop hands over a chunk and goes back to the socket while a blocking-pool
+/// thread hashes and writes it; it waits only when it has the next chunk ready and the
+/// previous one is still in flight (one chunk in flight at most, so memory stays bounded at
+/// two write buffers). The file is created with its first chunk, so an object refused before
+/// any chunk was written never touches the disk, and a small object's whole life in
+/// `incoming/` (create, write, fsync, close) is one trip to the pool.
+///
+/// Used by one task (the association's); not `Sendable`.
+final class IncomingWriter {
+    private let layout: StorageLayout
+    private let io: BlockingIO
+    let digest: RunningDigest
+    private var file: IncomingFile?
+    private var inFlight: Task<IncomingFile, any Error>?
+    /// The fsync of the finished file, running while the caller records the rows.
+    private var syncing: Task<Synced, any Error>?
+    /// The first write error: later chunks are dropped, the object is refused.
+    private(set) var failure: (any Error)?
+
+    /// A finished, durable file and when it became so.
+    struct Synced: Sendable {
+        var file: IncomingFile
+        var at: ContinuousClock.Instant
+    }
+
+    init(layout: StorageLayout, io: BlockingIO, digest: RunningDigest) {
+        self.layout = layout
+        self.io = io
+        self.digest = digest
+    }
+
+    /// Starts writing `chunk` (hashed on the way) once the previous chunk is written.
+    func append(_ chunk: ByteBuffer) async {
+        guard await settle() else { return }
+        let layout = self.layout
+        let io = self.io
+        let digest = self.digest
+        if let file {
+            inFlight = Task {
+                try await file.write(chunk, inspect: { digest.update($0) })
+                return file
+            }
+        } else {
+            inFlight = Task {
+                try await IncomingFile.create(in: layout, io: io, writing: chunk, inspect: { digest.update($0) })
+            }
+        }
+    }
+
+    /// Waits for the chunk in flight; false once a write failed.
+    private func settle() async -> Bool {
+        if let inFlight {
+            self.inFlight = nil
+            do {
+                file = try await inFlight.value
+            } catch {
+                failure = error
+            }
+        }
+        return failure == nil
+    }
+
+    /// Waits for the chunks in flight, so the digest covers everything handed over so far.
+    /// - Throws: the first write error.
+    func drain() async throws {
+        if !(await settle()), let failure { throw failure }
+    }
+
+    /// Starts writing `tail` and making the file durable (fsync, close) in the background;
+    /// ``synced()`` waits for it. Call after ``drain()``.
+    func startSync(writing tail: ByteBuffer) {
+        let layout = self.layout
+        let io = self.io
+        let file = self.file
+        syncing = Task {
+            let done: IncomingFile
+            if let file {
+                try await file.finish(writing: tail)
+                done = file
+            } else {
+                done = try await IncomingFile.create(in: layout, io: io, writing: tail, durable: true)
+            }
+            return Synced(file: done, at: .now)
+        }
+    }
+
+    /// Waits for the background fsync started by ``startSync(writing:)``.
+    /// - Throws: its ``StorageError``.
+    func synced() async throws -> Synced {
+        guard let syncing else { throw ReceiveFailure(.outOfResources, "internal error: the file was never finished") }
+        let synced = try await syncing.value
+        file = synced.file
+        return synced
+    }
+
+    /// Waits for every write in flight, then removes the file if one was created.
+    func discard() async {
+        _ = await settle()
+        if let syncing {
+            self.syncing = nil
+            if let synced = try? await syncing.value { file = synced.file }
+        }
+        await file?.discard()
+    }
+}
