@@ -62,7 +62,7 @@ public final class GatewayServer: Sendable {
         self.tlsContextProvider = dicomConfiguration.tlsContextProvider
         self.dicomServer = DICOMServer(
             configuration: dicomConfiguration,
-            handler: MeteredStoreHandler(receiver),
+            handler: receiver,
             observer: AssociationRecorder(pool: pool, logger: logger),
             logger: logger
         )

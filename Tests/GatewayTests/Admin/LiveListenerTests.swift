@@ -159,10 +159,11 @@ struct LiveListenerTests {
             Destination(name: "pacs", aeTitle: "PACS", host: "127.0.0.1", port: 1), actor: .user("test"))
         try await RouteStore(pool: pool).save(Route(name: "all", destinations: ["pacs"]), actor: .user("test"))
 
-        let receiver = ReceiveService(configuration: .init(), layout: layout, pool: pool, hooks: ForwardHooks(queue: queue), logger: Self.logger())
+        let receiver = ReceiveService(
+            configuration: .init(), layout: layout, pool: pool, hooks: ForwardHooks(queue: queue), metricsFactory: factory, logger: Self.logger())
         let server = DICOMServer(
             configuration: .init(host: "127.0.0.1", port: 0, policy: Self.policy(), maxAssociations: 4, timeouts: Self.timeouts),
-            handler: MeteredStoreHandler(receiver, factory: factory),
+            handler: receiver,
             observer: AssociationRecorder(pool: pool, logger: Self.logger(), factory: factory), logger: Self.logger())
         try await Self.serving(server) {
             let port = try #require(try await server.listeningPorts().plain)
