@@ -1,5 +1,5 @@
 import Crypto
-import DICOM
+public import DICOM
 public import DICOMNetwork
 import Foundation
 public import Logging
@@ -100,9 +100,10 @@ public struct ReceiveService: StoreHandler {
             throw ReceiveFailure(error)
         }
         do {
-            let received = try await write(request, transferSyntax: transferSyntax, dataSet: dataSet, to: file)
+            let extraTags = await hooks?.extraTags() ?? []
+            let received = try await write(request, transferSyntax: transferSyntax, dataSet: dataSet, to: file, extraTags: extraTags)
             let record = try validate(request, received: received)
-            try await commit(record, file: file, tail: received.tail, logger: logger)
+            try await commit(record, extraValues: received.extraValues, file: file, tail: received.tail, logger: logger)
             return .success
         } catch let failure as ReceiveFailure where failure.result == .success {
             // A duplicate acknowledged without being stored.
@@ -122,6 +123,8 @@ public struct ReceiveService: StoreHandler {
         var sha256: [UInt8]
         /// Bytes not yet written to the file.
         var tail: ByteBuffer
+        /// The values of the hooks' extra tags found at the top level of the data set.
+        var extraValues: [Tag: String] = [:]
     }
 
     /// Writes the Part 10 meta header and the data set bytes as received, parsing the header
@@ -130,7 +133,8 @@ public struct ReceiveService: StoreHandler {
         _ request: StoreRequest,
         transferSyntax: TransferSyntax,
         dataSet: DataSetStream,
-        to file: IncomingFile
+        to file: IncomingFile,
+        extraTags: Set<Tag> = []
     ) async throws -> Received {
         let meta: [UInt8]
         do {
@@ -150,7 +154,9 @@ public struct ReceiveService: StoreHandler {
         var collector: DataSetHeaderCollector?
         var parseError: DICOMError?
         do {
-            collector = try DataSetHeaderCollector(transferSyntax: transferSyntax)
+            var collecting = DataSetHeaderCollector.Configuration()
+            collecting.tags.formUnion(extraTags)
+            collector = try DataSetHeaderCollector(transferSyntax: transferSyntax, configuration: collecting)
         } catch {
             parseError = error
         }
@@ -193,7 +199,14 @@ public struct ReceiveService: StoreHandler {
         if parseError == nil, let collector {
             do { header = try collector.finish() } catch { parseError = error }
         }
-        return Received(header: header, parseError: parseError, dataSetBytes: bytes, sha256: Array(hasher.finalize()), tail: pending)
+        var extraValues: [Tag: String] = [:]
+        if let collector, !extraTags.isEmpty {
+            let elements = collector.elements
+            for tag in extraTags { extraValues[tag] = elements.string(tag) }
+        }
+        return Received(
+            header: header, parseError: parseError, dataSetBytes: bytes, sha256: Array(hasher.finalize()), tail: pending,
+            extraValues: extraValues)
     }
 
     /// Checks the parsed header against the command and builds the row values.
@@ -241,7 +254,7 @@ public struct ReceiveService: StoreHandler {
     }
 
     /// fsync, then one transaction: rows, jobs, audit, file into the tree, commit.
-    private func commit(_ record: InstanceRecord, file: IncomingFile, tail: ByteBuffer, logger: Logger) async throws {
+    private func commit(_ record: InstanceRecord, extraValues: [Tag: String], file: IncomingFile, tail: ByteBuffer, logger: Logger) async throws {
         do {
             try await file.finish(writing: tail)
         } catch {
@@ -259,7 +272,7 @@ public struct ReceiveService: StoreHandler {
             let outcome = try await pool.withTransaction { connection -> RecordOutcome in
                 let outcome = try await InstanceStore.record(record, policy: policy, on: connection)
                 guard outcome.placesFile else { return outcome }
-                try await hooks?.instanceRecorded(record, outcome: outcome, on: connection)
+                try await hooks?.instanceRecorded(record, extraValues: extraValues, outcome: outcome, on: connection)
                 do {
                     if outcome.kind == .replaced {
                         displaced = try await io.run { () throws(StorageError) in
@@ -353,4 +366,26 @@ public struct ReceiveService: StoreHandler {
 public protocol ReceiveHooks: Sendable {
     /// Enqueue what the new instance triggers (forward jobs), on `connection`.
     func instanceRecorded(_ record: InstanceRecord, outcome: RecordOutcome, on connection: PostgresConnection) async throws
+
+    /// Top-level tags, beyond those recorded in the instance row, whose values the hooks want
+    /// (the tags route conditions name); asked once per object before its data set streams.
+    func extraTags() async -> Set<Tag>
+
+    /// As `instanceRecorded(_:outcome:on:)`, with the values of ``extraTags()`` found at the
+    /// top level of the data set (a tag absent from the data set is absent here).
+    func instanceRecorded(
+        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, on connection: PostgresConnection
+    ) async throws
+}
+
+extension ReceiveHooks {
+    /// None.
+    public func extraTags() async -> Set<Tag> { [] }
+
+    /// Ignores the extra values.
+    public func instanceRecorded(
+        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, on connection: PostgresConnection
+    ) async throws {
+        try await instanceRecorded(record, outcome: outcome, on: connection)
+    }
 }
