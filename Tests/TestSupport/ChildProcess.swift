@@ -14,6 +14,7 @@ public final class ChildProcess: @unchecked Sendable {
     private let process = Process()
     private let exit = NSLock()
     private var exitStatus: Int32?
+    private var started = false
     private var waiters: [CheckedContinuation<Int32, Never>] = []
 
     /// Where stdout and stderr go.
@@ -41,7 +42,10 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Starts it.
-    public func start() throws { try process.run() }
+    public func start() throws {
+        try process.run()
+        exit.withLock { started = true }
+    }
 
     /// Its pid (after ``start()``).
     public var pid: Int32 { process.processIdentifier }
@@ -56,7 +60,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Kills it (SIGKILL) and waits for the exit.
     public func kill9() async {
-        guard process.isRunning || exit.withLock({ exitStatus == nil }) else { return }
+        guard exit.withLock({ started && exitStatus == nil }) else { return }
         signal(SIGKILL)
         _ = await waitForExit()
     }

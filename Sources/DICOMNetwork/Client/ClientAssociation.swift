@@ -109,13 +109,25 @@ public final class ClientAssociation {
                     messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
                     moveOriginatorAETitle: moveOriginatorAETitle, moveOriginatorMessageID: moveOriginatorMessageID),
                 contextID: context.id)
-            // Hold one chunk back so the last fragment can be flagged as such.
+            // Read in large chunks (few trips to the I/O threads), cut each into fragments sized
+            // to the peer's PDU and hand a chunk's fragments to the channel in one write (one
+            // hop to the event loop, one flush). Memory stays at one chunk per association.
+            // One fragment is held back so the last can be flagged as such.
+            let fragmentsPerRead = max(1, Self.readLength / self.maxValueLength)
+            let readLength = Int64(fragmentsPerRead * self.maxValueLength)
             var held: ByteBuffer?
-            for try await chunk in handle.readChunks(in: dataSetOffset..<size, chunkLength: .bytes(Int64(self.maxValueLength))) {
-                if let previous = held {
-                    try await self.sendData(previous, contextID: context.id, isLast: false)
+            var commands: [AssociationCommand] = []
+            commands.reserveCapacity(fragmentsPerRead)
+            for try await var chunk in handle.readChunks(in: dataSetOffset..<size, chunkLength: .bytes(readLength)) {
+                commands.removeAll(keepingCapacity: true)
+                while let fragment = chunk.readSlice(length: min(self.maxValueLength, chunk.readableBytes)), fragment.readableBytes > 0 {
+                    if let previous = held {
+                        commands.append(.data([PresentationDataValue(
+                            presentationContextID: context.id, isCommand: false, isLast: false, data: previous)]))
+                    }
+                    held = fragment
                 }
-                held = chunk
+                if !commands.isEmpty { try await self.outbound.write(contentsOf: commands) }
             }
             try await self.sendData(held ?? ByteBuffer(), contextID: context.id, isLast: true)
             return try await self.storeOutcome(messageID: messageID)
@@ -240,6 +252,9 @@ public final class ClientAssociation {
     }
 
     // MARK: Internals
+
+    /// Bytes read from a file at a time when streaming it (rounded down to whole fragments).
+    static let readLength = 256 * 1024
 
     private func requireContext(_ sopClassUID: String, _ transferSyntaxUID: String) throws -> AcceptedContext {
         guard let context = self.context(for: sopClassUID, transferSyntax: transferSyntaxUID) else {

@@ -105,9 +105,9 @@ final class ForwardHarness: @unchecked Sendable {
         try await store.update(destination, actor: .user("test"))
     }
 
-    func addRoute(_ name: String, to: [String], configure: (inout Route) -> Void = { _ in }) async throws {
+    func addRoute(_ name: String, to: [String], configure: (inout Route) throws -> Void = { _ in }) async throws {
         var r = Route(name: name, destinations: to)
-        configure(&r)
+        try configure(&r)
         try await RouteStore(pool: pool).save(r, actor: .user("test"))
     }
 

@@ -2,6 +2,7 @@ import DICOMNetwork
 import Foundation
 import Gateway
 import PostgresClient
+import Storage
 import Testing
 import TestSupport
 
@@ -47,7 +48,7 @@ struct ForwardPolicyTests {
                 let path = try row.decode(String.self, column: "file_path")
                 let exists = FileManager.default.fileExists(atPath: gw.layout.absolute(path))
                 if study == keepStudy {
-                    #expect(state == "stored" && path.hasPrefix("studies/") && exists, "keep: \(state) \(path) \(exists)")
+                    #expect(state == "stored" && path.hasPrefix("storage/studies/") && exists, "keep: \(state) \(path) \(exists)")
                 } else {
                     #expect(study == deleteStudy)
                     #expect(state == "deleted" && !exists, "delete: \(state) \(path) \(exists)")
@@ -132,7 +133,7 @@ struct ForwardPolicyTests {
             }
             #expect(open, "the lane was not paused by the breaker")
             let failures = try await gw.count("SELECT connection_failures FROM dicom_gw.destinations WHERE name = 'down'")
-            #expect(failures == 2)
+            #expect(failures >= 2)
             // While open: no further connection attempts, and the jobs wait with attempts to spare.
             try await Task.sleep(for: .seconds(2))
             #expect(try await gw.count("SELECT connection_failures FROM dicom_gw.destinations WHERE name = 'down'") == failures)

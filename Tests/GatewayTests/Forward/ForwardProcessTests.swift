@@ -55,7 +55,9 @@ struct ForwardProcessTests {
                 frozen.signal(SIGKILL)
             }
             let registered = try await gw.eventually(timeout: .seconds(30)) {
-                try await Self.workerID(of: doomed.pid, in: gw) != nil && Self.workerID(of: frozen.pid, in: gw) != nil
+                let first = try await Self.workerID(of: doomed.pid, in: gw)
+                let second = try await Self.workerID(of: frozen.pid, in: gw)
+                return first != nil && second != nil
             }
             try #require(registered, "worker processes did not register: \(doomed.output) \(frozen.output)")
             let doomedID = try #require(try await Self.workerID(of: doomed.pid, in: gw))
@@ -115,7 +117,9 @@ struct ForwardProcessTests {
             try await gw.addRoute("all", to: ["pacs"])
             try await gw.setPaused("pacs", true)
 
-            let cli = try GatewayCLI(databaseURL: gw.databaseURL, root: gw.root)
+            // Claims of 3 under a lane cap of 10 running: up to three claims at once, so the
+            // association slots (not the lane cap) are what holds the destination to 2.
+            let cli = try GatewayCLI(databaseURL: gw.databaseURL, root: gw.root, batchSize: 3)
             let servePort = try LoopbackPort.free()
             let adminPort = try LoopbackPort.free()
             let serve = try cli.start(
@@ -124,7 +128,8 @@ struct ForwardProcessTests {
             let workers = try (0..<2).map { try cli.start(["worker", "--count", "2"], name: "worker-\($0)") }
             defer { for child in workers + [serve] { child.signal(SIGKILL) } }
             let up = try await gw.eventually(timeout: .seconds(30)) {
-                LoopbackPort.accepts(servePort) && (try await gw.count("SELECT count(*) FROM dicom_gw.job_workers")) >= 3
+                let registered = try await gw.count("SELECT count(*) FROM dicom_gw.job_workers")
+                return LoopbackPort.accepts(servePort) && registered >= 3
             }
             try #require(up, "processes did not come up: \(serve.output.suffix(2000))")
 
@@ -135,7 +140,7 @@ struct ForwardProcessTests {
 
             // Sample while the three processes drain it: open associations at the peer, slots
             // held in the database, running jobs of the lane.
-            let peaks = Mutex((associations: 0, slots: 0, running: 0))
+            let peaks = Peaks()
             let sampler = Task {
                 while !Task.isCancelled {
                     let slots = (try? await gw.count("""
@@ -144,7 +149,7 @@ struct ForwardProcessTests {
                         """)) ?? 0
                     let running = (try? await gw.count("SELECT count(*) FROM dicom_gw.jobs WHERE state = 'running'")) ?? 0
                     let open = peer.openAssociations
-                    peaks.withLock {
+                    peaks.value.withLock {
                         $0.associations = max($0.associations, open)
                         $0.slots = max($0.slots, slots)
                         $0.running = max($0.running, running)
@@ -159,7 +164,7 @@ struct ForwardProcessTests {
             sampler.cancel()
             _ = await sampler.value
             #expect(delivered)
-            let peak = peaks.withLock { $0 }
+            let peak = peaks.value.withLock { $0 }
             #expect(peak.associations >= 1 && peak.associations <= 2, "peak open associations \(peak.associations)")
             #expect(peak.slots >= 1 && peak.slots <= 2, "peak slots held \(peak.slots)")
             #expect(peak.running <= 2 * 5, "peak running jobs \(peak.running)")
@@ -171,4 +176,9 @@ struct ForwardProcessTests {
             #expect(try await gw.count("SELECT count(DISTINCT worker_id) FROM dicom_gw.job_history WHERE outcome = 'completed'") >= 2)
         }
     }
+}
+
+/// The highest values a sampler saw.
+final class Peaks: Sendable {
+    let value = Mutex((associations: 0, slots: 0, running: 0))
 }

@@ -9,7 +9,7 @@ struct GatewayCLI {
 
     /// Writes a configuration naming `databaseURL` and `root`, with short rescue windows so a
     /// killed process's jobs come back within seconds.
-    init(databaseURL: String, root: URL, extra: String = "") throws {
+    init(databaseURL: String, root: URL, batchSize: Int = 10, extra: String = "") throws {
         directory = root.appendingPathComponent("cli-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configFile = directory.appendingPathComponent("dicom-gw.yaml")
@@ -25,7 +25,7 @@ struct GatewayCLI {
               poll_interval: 0.2
               connect_timeout: 2
               network_timeout: 10
-              batch_size: 10
+              batch_size: \(batchSize)
             log:
               level: notice
             \(extra)
