@@ -84,12 +84,17 @@ struct ForwardProcessTests {
                 try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'") == 30
             }
             #expect(delivered, "\(rescuer.output.suffix(3000))")
-            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.job_history WHERE rescue_count > 0") > 0, "jobs came back through the rescuer")
             let arrived = Set(await Self.arrivals(peer))
             #expect(arrived.count == 30, "every object arrived at least once")
 
             // The frozen attempt wakes up after its jobs were delivered by another: whatever it
             // reports now is refused by the lease fence, in the queue and in the ledger.
+            // (The ledger is written just before the queue hears of the completion: wait for both.)
+            let drained = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.jobs") == 0
+            }
+            #expect(drained)
+            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.job_history WHERE rescue_count > 0") > 0, "jobs came back through the rescuer")
             let historyBefore = try await gw.count("SELECT count(*) FROM dicom_gw.job_history")
             let attemptsBefore = try await gw.count("SELECT sum(attempts) FROM dicom_gw.deliveries")
             frozen.signal(SIGCONT)
@@ -165,8 +170,9 @@ struct ForwardProcessTests {
             _ = await sampler.value
             #expect(delivered)
             let peak = peaks.value.withLock { $0 }
-            #expect(peak.associations >= 1 && peak.associations <= 2, "peak open associations \(peak.associations)")
-            #expect(peak.slots >= 1 && peak.slots <= 2, "peak slots held \(peak.slots)")
+            // Two at once happened (the limit was reached), never three.
+            #expect(peak.associations == 2, "peak open associations \(peak.associations)")
+            #expect(peak.slots == 2, "peak slots held \(peak.slots)")
             #expect(peak.running <= 2 * 5, "peak running jobs \(peak.running)")
             // Without crashes every object goes exactly once (storescp +uf keeps each arrival).
             let arrivals = await Self.arrivals(peer)
