@@ -16,7 +16,8 @@
 #
 # The destination gets max_associations 1, like dcmsend. A private PostgreSQL with fsync on
 # (as bench-ingest.sh). BENCH_SKIP_BUILD=1 reuses .build/release/dicom-gw; BENCH_CONFIG=debug
-# uses the debug build (figures then mean little); BENCH_KEEP=1 keeps WORKDIR;
+# uses the debug build (figures then mean little); BENCH_BINARY=PATH runs that dicom-gw;
+# BENCH_KEEP=1 keeps WORKDIR;
 # BENCH_PERF=1 records `perf record -g` of the gateway during (a) into WORKDIR/perf.data.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,10 +28,10 @@ mkdir -p "$work"
 export TCP_NODELAY=1
 cd "$root"
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] && [ -z "${BENCH_BINARY:-}" ]; then
     swift build -c "$config" --product dicom-gw >&2
 fi
-gw="$root/.build/$config/dicom-gw"
+gw=${BENCH_BINARY:-$root/.build/$config/dicom-gw}
 
 export DICOM_GW_DEV_DB_DIR="$work/pg"
 unset DICOM_GW_DEV_DB_FAST

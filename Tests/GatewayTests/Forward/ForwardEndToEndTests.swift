@@ -177,6 +177,8 @@ struct ForwardEndToEndTests {
             }
             #expect(done)
             // One claim (one association): the three attempts started together.
+            let firstEnded = try await gw.eventually { try await gw.count("SELECT count(*) FROM dicom_gw.job_history") == 3 }
+            #expect(firstEnded)
             let history = try await gw.pool.query(
                 "SELECT id || ' ' || attempt || ' ' || snooze_count || ' ' || started_at || ' ' || enqueued_at AS h FROM dicom_gw.job_history ORDER BY id"
             ).map { try $0.decode(String.self, column: "h") }
@@ -189,7 +191,9 @@ struct ForwardEndToEndTests {
             }
             #expect(delta)
             #expect(peer.files.count == 4, "the late object alone, not the whole study again")
-            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.job_history") == 4)
+            // The ledger is written just before the queue hears of the completion.
+            let ended = try await gw.eventually { try await gw.count("SELECT count(*) FROM dicom_gw.job_history") == 4 }
+            #expect(ended)
         }
     }
 }
