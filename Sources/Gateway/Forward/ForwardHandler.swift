@@ -127,7 +127,7 @@ public struct ForwardHandler: Sendable {
                 continue
             }
             do {
-                items[i].file = try await DICOMFileSummary.read(path: layout.absolute(entry.path))
+                items[i].file = try await ForwardFileSummary.read(path: layout.absolute(entry.path))
             } catch {
                 items[i].problem = "cannot read \(entry.path): \(error)"
             }
