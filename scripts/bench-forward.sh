@@ -14,7 +14,9 @@
 #     (delivered_at, after storescp's C-STORE-RSP); p50 and p99.          target p50 < 100 ms
 #     Its peer: one storescu -> storescp of the same file, wall clock (process start included).
 #
-# The destination gets max_associations 1, like dcmsend. A private PostgreSQL with fsync on
+# Like dcmsend, the destination gets one association at a time carrying up to N objects
+# (max_associations 1, max_objects_per_association N, forward.batch_size N). A private
+# PostgreSQL with fsync on
 # (as bench-ingest.sh). BENCH_SKIP_BUILD=1 reuses .build/release/dicom-gw; BENCH_CONFIG=debug
 # uses the debug build (figures then mean little); BENCH_BINARY=PATH runs that dicom-gw;
 # BENCH_KEEP=1 keeps WORKDIR;
@@ -93,12 +95,12 @@ done
 "$gw" migrate --database-url "$db_url" >&2
 gw_port=$(free_port)
 admin_port=$(free_port)
-"$gw" serve --database-url "$db_url" --storage-root "$work/root" --port "$gw_port" --host 127.0.0.1 \
+DICOM_GW_FORWARD_BATCH_SIZE=$n "$gw" serve --database-url "$db_url" --storage-root "$work/root" --port "$gw_port" --host 127.0.0.1 \
     --ae-title DICOM_GW --admin-listen "127.0.0.1:$admin_port" --log-level warning >"$work/gw.log" 2>&1 &
 gwpid=$!
 wait_port "$gw_port"
 gwcli() { "$gw" "$@" --database-url "$db_url" --storage-root "$work/root" --log-level warning; }
-gwcli destination add peer --ae-title STORESCP --host 127.0.0.1 --port "$scp_port" --max-associations 1 >/dev/null
+gwcli destination add peer --ae-title STORESCP --host 127.0.0.1 --port "$scp_port" --max-associations 1 --max-objects "$n" >/dev/null
 gwcli route add all --to peer >/dev/null
 sleep 1.5  # the workers' tag cache and lanes settle
 
@@ -156,7 +158,7 @@ peer_p99=$(printf '%s\n' "${peer_ms[@]}" | sort -n | python3 -c "import sys; v=[
 
 rerun="scripts/bench-forward.sh $n"
 echo
-printf 'objects: %d x %d bytes, one study; build %s; storescp destination, max_associations 1\n' "$n" "$bytes" "$config"
+printf 'objects: %d x %d bytes, one study; build %s; storescp destination, 1 association of up to %d objects\n' "$n" "$bytes" "$config" "$n"
 printf 'dcmsend -> storescp (peer):             %8.1f objects/s\n' "$dcmsend_rate"
 printf '(b) storescu -> gateway -> storescp:    %8.1f objects/s  ratio %s (target >= 0.5; receive alone %s objects/s)\n' "$e2e_rate" "$(ratio "$e2e_rate" "$dcmsend_rate")" "$receive_rate"
 printf '(a) replay from the tree -> storescp:   %8.1f objects/s  ratio %s (target >= 0.9)\n' "$replay_rate" "$(ratio "$replay_rate" "$dcmsend_rate")"

@@ -51,6 +51,14 @@ public struct RoutingAttributes: Sendable {
         values.merge(extraValues) { _, fromDataSet in fromDataSet }
     }
 
+    /// The attributes of a stored instance as the receive path saw them: the row's values
+    /// plus every top-level tag of its file (for explaining routes on stored objects, as the
+    /// admin API's route test does); the row alone when the file cannot be read.
+    public init(record: InstanceRecord, fileAt path: String) {
+        let file = try? RoutingAttributes(file: path, callingAE: record.callingAETitle, calledAE: record.calledAETitle)
+        self.init(record: record, extraValues: file?.values ?? [:])
+    }
+
     /// The attributes of a Part 10 file (every top-level element before the pixel data).
     /// - Throws: `DICOMError` when the file is unreadable.
     public init(file path: String, callingAE: String?, calledAE: String?) throws {
