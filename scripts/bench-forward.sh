@@ -1,145 +1,169 @@
 #!/usr/bin/env bash
-# Forwarding benchmark (not a test): figures printed beside /usr/bin/dcmsend measured in
-# the same run, as ratios.
+# Forwarding benchmark (not a test): figures printed beside DCMTK measured in the same run,
+# as ratios, against one /usr/bin/storescp destination.
 #
-#   scripts/bench-forward.sh [N=500] [debug|release]
+#   scripts/bench-forward.sh [N=500] [WORKDIR]
 #
-# (a) replay: N × 0.5 MB objects already stored, re-sent by `dicom-gw worker` to storescp,
-#     vs dcmsend sending the same files straight to storescp;        target >= 0.9
-# (b) end to end: storescu -> dicom-gw serve (route, in-process workers) -> storescp, from
-#     the first send to the last arrival, vs dcmsend;                 target >= 0.5
-# (c) receive -> forward latency of single objects on an idle gateway (p50, p99; from
-#     instances.received_at to deliveries.delivered_at);             target p50 < 100 ms
+# (peer) /usr/bin/dcmsend sends the N x 0.5 MB files straight to storescp (one association).
+# (b) end to end: storescu -> dicom-gw serve (one route, in-process workers) -> storescp,
+#     from the first send to the last arrival at storescp;                target >= 0.5 of dcmsend
+# (a) replay: `dicom-gw replay --study` of those N stored objects, from the command to the
+#     last arrival (workers read the files from the tree);                target >= 0.9 of dcmsend
+# (c) receive -> forward latency of single objects on the idle gateway: storescu of one file,
+#     from the instance row (received_at, the receive transaction) to the delivery
+#     (delivered_at, after storescp's C-STORE-RSP); p50 and p99.          target p50 < 100 ms
+#     Its peer: one storescu -> storescp of the same file, wall clock (process start included).
+#
+# Like dcmsend, the destination gets one association at a time carrying up to N objects
+# (max_associations 1, max_objects_per_association N, forward.batch_size N). A private
+# PostgreSQL with fsync on
+# (as bench-ingest.sh). BENCH_SKIP_BUILD=1 reuses .build/release/dicom-gw; BENCH_CONFIG=debug
+# uses the debug build (figures then mean little); BENCH_BINARY=PATH runs that dicom-gw;
+# BENCH_KEEP=1 keeps WORKDIR;
+# BENCH_PERF=1 records `perf record -g` of the gateway during (a) into WORKDIR/perf.data.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=${1:-500}
-config=${2:-release}
-cd "$root"
+work=${2:-$(mktemp -d /tmp/dicom-gw-bench-forward.XXXXXX)}
+config=${BENCH_CONFIG:-release}
+mkdir -p "$work"
 export TCP_NODELAY=1
+cd "$root"
 
-swift build -c "$config" --product dicom-gw >/dev/null
-bin="$root/.build/$config/dicom-gw"
-scripts/dev-db.sh start >/dev/null
-server_url=$(scripts/dev-db.sh url)
-db="bench_fwd_$$"
-scripts/dev-db.sh psql -qc "CREATE DATABASE $db" >/dev/null
-url=$(python3 -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path='/'+sys.argv[2])))" "$server_url" "$db")
-work=$(mktemp -d /tmp/bench-forward.XXXXXX)
-pids=()
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] && [ -z "${BENCH_BINARY:-}" ]; then
+    swift build -c "$config" --product dicom-gw >&2
+fi
+gw=${BENCH_BINARY:-$root/.build/$config/dicom-gw}
+
+export DICOM_GW_DEV_DB_DIR="$work/pg"
+unset DICOM_GW_DEV_DB_FAST
+scripts/dev-db.sh start >&2
+db_url=$(scripts/dev-db.sh url)
+psql_bin=$(dirname "$(find /usr/lib/postgresql -name psql -type f | sort -V | tail -1)")/psql
+q() { "$psql_bin" "$db_url" -Atqc "$1"; }
+
+gwpid=""; scppid=""; perfpid=""
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    if [ -n "$perfpid" ]; then kill -INT "$perfpid" 2>/dev/null || true; wait "$perfpid" 2>/dev/null || true; fi
+    if [ -n "$gwpid" ]; then kill -KILL "$gwpid" 2>/dev/null || true; fi
+    # storescp ignores SIGTERM between associations.
+    if [ -n "$scppid" ]; then kill -KILL "$scppid" 2>/dev/null || true; fi
     wait 2>/dev/null || true
-    scripts/dev-db.sh psql -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-    rm -rf "$work"
+    scripts/dev-db.sh stop >&2 || true
+    if [ "${BENCH_KEEP:-0}" != 1 ]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
-export DICOM_GW_DATABASE_URL="$url" DICOM_GW_STORAGE_ROOT="$work/root" DICOM_GW_LOG_LEVEL=warning
-"$bin" migrate >/dev/null
-
-# N Secondary Capture objects of 512 x 512 x 16 bit (0.5 MB of pixels), one study.
-python3 - "$work/src" "$n" <<'PY'
-import os, struct, sys, random
-out, n = sys.argv[1], int(sys.argv[2])
-os.makedirs(out, exist_ok=True)
-def el(tag, vr, value):
-    g, e = tag
-    if isinstance(value, str):
-        value = value.encode()
-        if len(value) % 2: value += b"\0" if vr == "UI" else b" "
-    if vr in ("OB", "OW", "SQ", "UN", "UT"):
-        return struct.pack("<HH2sHI", g, e, vr.encode(), 0, len(value)) + value
-    return struct.pack("<HH2sH", g, e, vr.encode(), len(value)) + value
-study = "2.25.%d" % random.getrandbits(100)
-pixels = os.urandom(512 * 512 * 2)
-for i in range(n):
-    sop = "2.25.%d" % random.getrandbits(100)
-    ds = b"".join([
-        el((0x0008, 0x0016), "UI", "1.2.840.10008.5.1.4.1.1.7"), el((0x0008, 0x0018), "UI", sop),
-        el((0x0008, 0x0060), "CS", "OT"), el((0x0010, 0x0010), "PN", "BENCH^FORWARD"), el((0x0010, 0x0020), "LO", "BENCH"),
-        el((0x0020, 0x000D), "UI", study), el((0x0020, 0x000E), "UI", study + ".1"), el((0x0020, 0x0013), "IS", str(i + 1)),
-        el((0x0028, 0x0002), "US", struct.pack("<H", 1)), el((0x0028, 0x0004), "CS", "MONOCHROME2"),
-        el((0x0028, 0x0010), "US", struct.pack("<H", 512)), el((0x0028, 0x0011), "US", struct.pack("<H", 512)),
-        el((0x0028, 0x0100), "US", struct.pack("<H", 16)), el((0x0028, 0x0101), "US", struct.pack("<H", 16)),
-        el((0x0028, 0x0102), "US", struct.pack("<H", 15)), el((0x0028, 0x0103), "US", struct.pack("<H", 0)),
-        el((0x7FE0, 0x0010), "OW", pixels)])
-    meta = b"".join([el((0x0002, 0x0001), "OB", b"\0\1"), el((0x0002, 0x0002), "UI", "1.2.840.10008.5.1.4.1.1.7"),
-                     el((0x0002, 0x0003), "UI", sop), el((0x0002, 0x0010), "UI", "1.2.840.10008.1.2.1"),
-                     el((0x0002, 0x0012), "UI", "1.2.826.0.1.3680043.10.1")])
-    meta = el((0x0002, 0x0000), "UL", struct.pack("<I", len(meta))) + meta
-    open(os.path.join(out, "%05d.dcm" % i), "wb").write(b"\0" * 128 + b"DICM" + meta + ds)
-print(study)
-PY
-study=$(/usr/bin/dcmdump +P 0020,000d "$work/src/00000.dcm" | sed -E 's/.*\[(.*)\].*/\1/')
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 400); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 now() { date +%s.%N; }
-wait_for() { # count-query target timeout
+# Waits until the count query reaches the target; fails after the timeout (seconds).
+wait_for() {
     local deadline=$(( $(date +%s) + $3 ))
-    while [ "$(psql "$url" -Atc "$1")" -lt "$2" ]; do
-        [ "$(date +%s)" -lt "$deadline" ] || { echo "timed out waiting for $2 ($1)" >&2; return 1; }
-        sleep 0.05
+    while [ "$(q "$1")" -lt "$2" ]; do
+        [ "$(date +%s)" -lt "$deadline" ] || { echo "timed out waiting for $2 ($1); gateway log:" >&2; tail -20 "$work/gw.log" >&2; return 1; }
+        sleep 0.02
     done
 }
-q() { psql "$url" -Atc "$1"; }
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+rate() { python3 -c "print(f'{$1/($3-$2):.1f}')"; }
+
+echo "generating $n x 0.5 MB instances in $work ..." >&2
+[ -d "$work/ct" ] || python3 scripts/bench-generate.py "$work/ct" "$n" 524288
+study=$(/usr/bin/dcmdump +P 0020,000d "$work/ct/000000.dcm" | sed -E 's/.*\[([^]]*)\].*/\1/')
+bytes=$(stat -c %s "$work/ct/000000.dcm")
 
 scp_port=$(free_port)
 mkdir -p "$work/peer"
-/usr/bin/storescp -aet STORESCP +xa -od "$work/peer" "$scp_port" & pids+=($!)
-sleep 0.5
+/usr/bin/storescp -aet STORESCP +xa -od "$work/peer" "$scp_port" >"$work/scp.log" 2>&1 &
+scppid=$!
+wait_port "$scp_port"
+peer_files() { find "$work/peer" -type f | wc -l; }
 
-# Baseline: dcmsend straight to storescp.
-t0=$(now); /usr/bin/dcmsend -aet BENCH -aec STORESCP 127.0.0.1 "$scp_port" "$work/src" --scan-directories -nuc >/dev/null 2>&1; t1=$(now)
-dcmsend_rate=$(python3 -c "print($n/($t1-$t0))")
-rm -f "$work/peer"/*
-
-# Store everything first (no route), then (a) replay with a worker.
-gw_port=$(free_port)
-"$bin" serve --port "$gw_port" --host 127.0.0.1 --ae-title DICOM_GW & pids+=($!)
-sleep 1.5
-"$bin" destination add peer --ae-title STORESCP --host 127.0.0.1 --port "$scp_port" --max-associations 1 --max-objects 500 >/dev/null
-/usr/bin/storescu -aet BENCH -aec DICOM_GW 127.0.0.1 "$gw_port" "$work/src"/*.dcm >/dev/null 2>&1
-stored=$(q "SELECT count(*) FROM dicom_gw.instances")
-q "INSERT INTO dicom_gw.deliveries (instance_id, destination_id, state, settled) SELECT i.id, d.id, 'delivered', true FROM dicom_gw.instances i, dicom_gw.destinations d" >/dev/null
-t0=$(now)
-"$bin" replay --study "$study" >/dev/null
-wait_for "SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered' AND delivered_at IS NOT NULL AND delivered_at > to_timestamp($t0)" "$n" 600
-t1=$(now)
-replay_rate=$(python3 -c "print($n/($t1-$t0))")
-
-# (b) end to end: a route, then send the same objects again under new UIDs would be needed;
-# simplest faithful variant: a fresh study of N objects received and forwarded at once.
-"$bin" route add all --to peer >/dev/null
-rm -rf "$work/src2"
-cp -r "$work/src" "$work/src2"
-/usr/bin/dcmodify -nb -gin -m "(0020,000d)=2.25.$RANDOM$RANDOM" "$work/src2"/*.dcm >/dev/null 2>&1
-rm -f "$work/peer"/*
-before=$(q "SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'")
-t0=$(now)
-/usr/bin/storescu -aet BENCH -aec DICOM_GW 127.0.0.1 "$gw_port" "$work/src2"/*.dcm >/dev/null 2>&1
-wait_for "SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'" "$((before + n))" 600
-t1=$(now)
-e2e_rate=$(python3 -c "print($n/($t1-$t0))")
-
-# (c) latency: single objects, one at a time, on the idle gateway.
-mkdir -p "$work/single"
-for i in $(seq 1 50); do
-    cp "$work/src/00000.dcm" "$work/single/$i.dcm"
+# Peer: dcmsend straight to storescp, best of two (the gateway's figures are single runs).
+dcmsend_rate=0
+for _ in 1 2; do
+    rm -rf "$work/peer"/*
+    t0=$(now)
+    /usr/bin/dcmsend -aet BENCH -aec STORESCP -nuc +sd 127.0.0.1 "$scp_port" "$work/ct" >"$work/dcmsend.log" 2>&1
+    t1=$(now)
+    [ "$(peer_files)" -eq "$n" ] || { echo "dcmsend delivered $(peer_files) of $n" >&2; exit 1; }
+    r=$(rate "$n" "$t0" "$t1")
+    dcmsend_rate=$(python3 -c "print(max($dcmsend_rate, $r))")
 done
-/usr/bin/dcmodify -nb -gin -m "(0020,000d)=2.25.$RANDOM$RANDOM$RANDOM" "$work/single"/*.dcm >/dev/null 2>&1
+
+"$gw" migrate --database-url "$db_url" >&2
+gw_port=$(free_port)
+admin_port=$(free_port)
+DICOM_GW_FORWARD_BATCH_SIZE=$n "$gw" serve --database-url "$db_url" --storage-root "$work/root" --port "$gw_port" --host 127.0.0.1 \
+    --ae-title DICOM_GW --admin-listen "127.0.0.1:$admin_port" --log-level warning >"$work/gw.log" 2>&1 &
+gwpid=$!
+wait_port "$gw_port"
+gwcli() { "$gw" "$@" --database-url "$db_url" --storage-root "$work/root" --log-level warning; }
+gwcli destination add peer --ae-title STORESCP --host 127.0.0.1 --port "$scp_port" --max-associations 1 --max-objects "$n" >/dev/null
+gwcli route add all --to peer >/dev/null
+sleep 1.5  # the workers' tag cache and lanes settle
+
+# (b) end to end.
+rm -rf "$work/peer"/*
+t0=$(now)
+/usr/bin/storescu -aet BENCH -aec DICOM_GW -nh +sd 127.0.0.1 "$gw_port" "$work/ct" >"$work/scu.log" 2>&1
+t_sent=$(now)
+wait_for "SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'" "$n" 600
+t1=$(now)
+[ "$(peer_files)" -ge "$n" ] || { echo "storescp has $(peer_files) of $n" >&2; exit 1; }
+e2e_rate=$(rate "$n" "$t0" "$t1")
+receive_rate=$(rate "$n" "$t0" "$t_sent")
+
+# (a) replay from the tree.
+rm -rf "$work/peer"/*
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+    perf record -g -F 999 -p "$gwpid" -o "$work/perf.data" >/dev/null 2>&1 &
+    perfpid=$!
+    sleep 0.5
+fi
+t0=$(now)
+gwcli replay --study "$study" >/dev/null
+wait_for "SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered' AND attempts = 2" "$n" 600
+t1=$(now)
+if [ -n "$perfpid" ]; then kill -INT "$perfpid"; wait "$perfpid" || true; perfpid=""; fi
+[ "$(peer_files)" -ge "$n" ] || { echo "storescp has $(peer_files) of $n after the replay" >&2; exit 1; }
+replay_rate=$(rate "$n" "$t0" "$t1")
+
+# (c) latency of single objects on the idle gateway, and the peer's single-object time.
+singles=50
+mkdir -p "$work/single"
+for i in $(seq 1 "$singles"); do cp "$work/ct/000000.dcm" "$work/single/$i.dcm"; done
+/usr/bin/dcmodify -nb -gst -gse -gin "$work/single"/*.dcm >/dev/null 2>&1
+sleep 1
+peer_ms=()
 for f in "$work/single"/*.dcm; do
     before=$(q "SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'")
     /usr/bin/storescu -aet BENCH -aec DICOM_GW 127.0.0.1 "$gw_port" "$f" >/dev/null 2>&1
     wait_for "SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'" "$((before + 1))" 30
-    sleep 0.2
+    t0=$(now)
+    /usr/bin/storescu -aet BENCH -aec STORESCP 127.0.0.1 "$scp_port" "$f" >/dev/null 2>&1
+    t1=$(now)
+    peer_ms+=("$(python3 -c "print(($t1-$t0)*1000)")")
+    sleep 0.3  # idle again: the next object finds every claim loop asleep
 done
 lat=$(q "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ' || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1)
          FROM (SELECT extract(epoch FROM d.delivered_at - i.received_at) * 1000 AS ms
                FROM dicom_gw.deliveries d JOIN dicom_gw.instances i ON i.id = d.instance_id
                JOIN dicom_gw.studies s ON s.id = i.study_id
-               ORDER BY d.delivered_at DESC LIMIT 50) t")
+               WHERE s.study_instance_uid <> '$study') t")
+p50=${lat% *}; p99=${lat#* }
+peer_p50=$(printf '%s\n' "${peer_ms[@]}" | sort -n | python3 -c "import sys; v=[float(x) for x in sys.stdin]; print(f'{v[len(v)//2]:.1f}')")
+peer_p99=$(printf '%s\n' "${peer_ms[@]}" | sort -n | python3 -c "import sys; v=[float(x) for x in sys.stdin]; print(f'{v[min(len(v)-1, int(len(v)*0.99))]:.1f}')")
 
-printf 'objects: %d x %s bytes (stored %s), build %s\n' "$n" "$(stat -c %s "$work/src/00000.dcm")" "$stored" "$config"
-printf 'dcmsend -> storescp:              %8.1f objects/s\n' "$dcmsend_rate"
-printf '(a) replay (worker -> storescp):   %8.1f objects/s  ratio %.2f (target >= 0.9)\n' "$replay_rate" "$(python3 -c "print($replay_rate/$dcmsend_rate)")"
-printf '(b) receive + forward end to end:  %8.1f objects/s  ratio %.2f (target >= 0.5)\n' "$e2e_rate" "$(python3 -c "print($e2e_rate/$dcmsend_rate)")"
-printf '(c) receive -> forward latency ms: p50 %s  p99 %s (target p50 < 100)\n' "${lat% *}" "${lat#* }"
+rerun="scripts/bench-forward.sh $n"
+echo
+printf 'objects: %d x %d bytes, one study; build %s; storescp destination, 1 association of up to %d objects\n' "$n" "$bytes" "$config" "$n"
+printf 'dcmsend -> storescp (peer):             %8.1f objects/s\n' "$dcmsend_rate"
+printf '(b) storescu -> gateway -> storescp:    %8.1f objects/s  ratio %s (target >= 0.5; receive alone %s objects/s)\n' "$e2e_rate" "$(ratio "$e2e_rate" "$dcmsend_rate")" "$receive_rate"
+printf '(a) replay from the tree -> storescp:   %8.1f objects/s  ratio %s (target >= 0.9)\n' "$replay_rate" "$(ratio "$replay_rate" "$dcmsend_rate")"
+printf '(c) receive -> forward latency (ms):    p50 %s  p99 %s  (peer storescu -> storescp per object: p50 %s  p99 %s; target p50 < 100)\n' "$p50" "$p99" "$peer_p50" "$peer_p99"
+printf 'BENCH-RESULT\tforward replay %d x 0.5 MB (objects/s)\t%s\t%s\t%s\t>= 0.9\t%s\n' "$n" "$replay_rate" "$dcmsend_rate" "$(ratio "$replay_rate" "$dcmsend_rate")" "$rerun"
+printf 'BENCH-RESULT\tforward end to end %d x 0.5 MB (objects/s)\t%s\t%s\t%s\t>= 0.5\t%s\n' "$n" "$e2e_rate" "$dcmsend_rate" "$(ratio "$e2e_rate" "$dcmsend_rate")" "$rerun"
+printf 'BENCH-RESULT\tforward latency p50 (ms, peer: storescu->storescp)\t%s\t%s\t%s\t< 100 ms\t%s\n' "$p50" "$peer_p50" "$(ratio "$p50" "$peer_p50")" "$rerun"
+printf 'BENCH-RESULT\tforward latency p99 (ms, peer: storescu->storescp)\t%s\t%s\t%s\t-\t%s\n' "$p99" "$peer_p99" "$(ratio "$p99" "$peer_p99")" "$rerun"

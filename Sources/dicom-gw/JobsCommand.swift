@@ -9,7 +9,7 @@ struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "Inspect and operate forward jobs.",
-        subcommands: [List.self, Show.self, Retry.self, Cancel.self]
+        subcommands: [List.self, Show.self, Retry.self, Cancel.self, Deliveries.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -92,6 +92,45 @@ struct JobsCommand: AsyncParsableCommand {
                     .cancel(ids, actor: .user(CLIUser.name))
             }
             print("cancelled \(cancelled.count) job(s)")
+        }
+    }
+
+    struct Deliveries: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The delivery ledger: per object and destination, the latest outcome, attempts, last status and time.",
+            discussion: "Reads the dicom_gw.delivery_status view (the same rows SQL reports read).")
+        @OptionGroup var options: GlobalOptions
+        @Option(name: .long, help: "Only this study.") var study: String?
+        @Option(name: .long, help: "Only this destination.") var destination: String?
+        @Option(name: .long, help: "Only this state: pending, delivered, failed, cancelled.") var state: String?
+        @Option(name: .long, help: "At most this many.") var limit: Int = 1000
+
+        func run() async throws {
+            if let state, !["pending", "delivered", "failed", "cancelled"].contains(state) {
+                throw ValidationError("--state must be pending, delivered, failed or cancelled")
+            }
+            let rows = try await options.withPool { pool in
+                try await pool.query("""
+                    SELECT sop_instance_uid::text AS sop, destination, state, attempts, coalesce(last_status, '') AS status,
+                           coalesce(to_char(coalesce(last_attempt_at, enqueued_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS at,
+                           storage_state::text AS storage, file_path, coalesce(last_error, '') AS error
+                    FROM dicom_gw.delivery_status
+                    WHERE ($1::text IS NULL OR study_instance_uid = $1) AND ($2::text IS NULL OR destination = $2)
+                      AND ($3::text IS NULL OR state = $3)
+                    ORDER BY study_instance_uid, sop_instance_uid, destination LIMIT $4::int
+                    """, [study, destination, state, limit])
+            }
+            print("SOP INSTANCE UID\tDESTINATION\tSTATE\tATTEMPTS\tLAST STATUS\tLAST ATTEMPT\tSTORAGE\tFILE\tLAST ERROR")
+            for r in rows {
+                let fields = [
+                    try r.decode(String.self, column: "sop"), try r.decode(String.self, column: "destination"),
+                    try r.decode(String.self, column: "state"), String(try r.decode(Int32.self, column: "attempts")),
+                    try r.decode(String.self, column: "status"), try r.decode(String.self, column: "at"),
+                    try r.decode(String.self, column: "storage"), try r.decode(String.self, column: "file_path"),
+                    try r.decode(String.self, column: "error"),
+                ]
+                print(fields.joined(separator: "\t"))
+            }
         }
     }
 }

@@ -1,7 +1,11 @@
 import DICOM
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 public import NIOCore
 import NIOFileSystem
+import NIOPosix
 
 /// An established association on the requestor side; valid only inside
 /// `DICOMClient.withAssociation`'s body and used from that task only.
@@ -98,6 +102,24 @@ public final class ClientAssociation {
         moveOriginatorMessageID: UInt16? = nil
     ) async throws -> StoreOutcome {
         let context = try self.requireContext(sopClassUID, transferSyntaxUID)
+        // Objects up to `wholeReadLength`: one trip to an I/O thread reads the data set, one
+        // write hands the command and every fragment to the channel. On a busy machine each
+        // hop between threads costs a scheduling delay, and C-STORE waits on each object.
+        if let whole = try await Self.readDataSet(path: path, from: dataSetOffset, upTo: Self.wholeReadLength) {
+            let messageID = self.takeMessageID()
+            guard !self.finished else {
+                throw AssociationError(code: .notAllowedInState, message: "association already released or aborted")
+            }
+            let command = CommandSet.storeRequest(
+                messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
+                moveOriginatorAETitle: moveOriginatorAETitle, moveOriginatorMessageID: moveOriginatorMessageID)
+            var values = PresentationDataValue.fragments(
+                of: command.encoded(), contextID: context.id, isCommand: true, maxValueLength: self.maxValueLength)
+            values += PresentationDataValue.fragments(
+                of: whole, contextID: context.id, isCommand: false, maxValueLength: self.maxValueLength)
+            try await self.outbound.write(contentsOf: values.map { AssociationCommand.data([$0]) })
+            return try await self.storeOutcome(messageID: messageID)
+        }
         return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
             let size = try await handle.info().size
             guard dataSetOffset >= 0, dataSetOffset <= size else {
@@ -109,13 +131,25 @@ public final class ClientAssociation {
                     messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
                     moveOriginatorAETitle: moveOriginatorAETitle, moveOriginatorMessageID: moveOriginatorMessageID),
                 contextID: context.id)
-            // Hold one chunk back so the last fragment can be flagged as such.
+            // Read in large chunks (few trips to the I/O threads), cut each into fragments sized
+            // to the peer's PDU and hand a chunk's fragments to the channel in one write (one
+            // hop to the event loop, one flush). Memory stays at one chunk per association.
+            // One fragment is held back so the last can be flagged as such.
+            let fragmentsPerRead = max(1, Self.readLength / self.maxValueLength)
+            let readLength = Int64(fragmentsPerRead * self.maxValueLength)
             var held: ByteBuffer?
-            for try await chunk in handle.readChunks(in: dataSetOffset..<size, chunkLength: .bytes(Int64(self.maxValueLength))) {
-                if let previous = held {
-                    try await self.sendData(previous, contextID: context.id, isLast: false)
+            var commands: [AssociationCommand] = []
+            commands.reserveCapacity(fragmentsPerRead)
+            for try await var chunk in handle.readChunks(in: dataSetOffset..<size, chunkLength: .bytes(readLength)) {
+                commands.removeAll(keepingCapacity: true)
+                while let fragment = chunk.readSlice(length: min(self.maxValueLength, chunk.readableBytes)), fragment.readableBytes > 0 {
+                    if let previous = held {
+                        commands.append(.data([PresentationDataValue(
+                            presentationContextID: context.id, isCommand: false, isLast: false, data: previous)]))
+                    }
+                    held = fragment
                 }
-                held = chunk
+                if !commands.isEmpty { try await self.outbound.write(contentsOf: commands) }
             }
             try await self.sendData(held ?? ByteBuffer(), contextID: context.id, isLast: true)
             return try await self.storeOutcome(messageID: messageID)
@@ -240,6 +274,48 @@ public final class ClientAssociation {
     }
 
     // MARK: Internals
+
+    /// Bytes read from a file at a time when streaming it (rounded down to whole fragments).
+    static let readLength = 256 * 1024
+
+    /// Data sets up to this size are read whole (one I/O trip) instead of streamed.
+    static let wholeReadLength: Int64 = 4 << 20
+
+    /// The data set bytes of the file at `path` from `offset`, read on an I/O thread in one
+    /// go (open, size, read, close); nil when they exceed `limit` (then they are streamed).
+    static func readDataSet(path: String, from offset: Int64, upTo limit: Int64) async throws -> ByteBuffer? {
+        try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer? in
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw AssociationError(code: .protocolError, message: "cannot open \(path): errno \(errno)")
+            }
+            defer { close(fd) }
+            var status = stat()
+            guard fstat(fd, &status) == 0 else {
+                throw AssociationError(code: .protocolError, message: "cannot stat \(path): errno \(errno)")
+            }
+            let size = Int64(status.st_size)
+            guard offset >= 0, offset <= size else {
+                throw AssociationError(code: .protocolError, message: "data set offset \(offset) beyond the file's \(size) bytes")
+            }
+            let length = Int(size - offset)
+            guard Int64(length) <= limit else { return nil }
+            var buffer = ByteBufferAllocator().buffer(capacity: length)
+            var filled = 0
+            while filled < length {
+                let n = buffer.withUnsafeMutableWritableBytes { raw in
+                    pread(fd, raw.baseAddress, length - filled, off_t(offset) + off_t(filled))
+                }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    throw AssociationError(code: .protocolError, message: "cannot read \(path): \(n == 0 ? "file shrank" : "errno \(errno)")")
+                }
+                buffer.moveWriterIndex(forwardBy: n)
+                filled += n
+            }
+            return buffer
+        }
+    }
 
     private func requireContext(_ sopClassUID: String, _ transferSyntaxUID: String) throws -> AcceptedContext {
         guard let context = self.context(for: sopClassUID, transferSyntax: transferSyntaxUID) else {

@@ -26,7 +26,18 @@ public struct Archiver: Sendable {
 
     /// Settles each of `instanceIDs` whose deliveries are all final; others are left alone.
     public func settle(instanceIDs: [Int64]) async {
-        for id in Set(instanceIDs) {
+        var remaining = Set(instanceIDs)
+        guard !remaining.isEmpty else { return }
+        // The common case in one statement: every delivery final, none failed, a route keeps
+        // the file and it is already in the tree, so only the ledger changes. A delivery made
+        // pending again meanwhile is re-checked on its row and left for its own round.
+        do {
+            let rows = try await pool.query(Self.settleKeptSQL, [Array(remaining)])
+            for row in rows { remaining.remove(try row.decode(Int64.self, column: "instance_id")) }
+        } catch {
+            logger.debug("bulk settle failed, settling one by one: \(error)")
+        }
+        for id in remaining {
             do {
                 try await settle(id)
             } catch {
@@ -34,6 +45,22 @@ public struct Archiver: Sendable {
             }
         }
     }
+
+    static let settleKeptSQL = PreparedStatement("""
+        WITH verdict AS (
+            SELECT d.instance_id
+            FROM dicom_gw.deliveries d
+            JOIN dicom_gw.instances i ON i.id = d.instance_id
+            WHERE d.instance_id = ANY ($1::bigint[]) AND i.storage_state = 'stored' AND i.file_path LIKE 'storage/studies/%'
+            GROUP BY d.instance_id
+            HAVING bool_or(NOT d.settled) AND NOT bool_or(d.state = 'pending') AND NOT bool_or(d.state = 'failed')
+               AND bool_or(d.archive_policy = 'keep' AND d.state <> 'cancelled')
+        )
+        UPDATE dicom_gw.deliveries d SET settled = true
+        FROM verdict v
+        WHERE d.instance_id = v.instance_id AND d.state <> 'pending'
+        RETURNING d.instance_id
+        """)
 
     /// Settles every instance waiting for it (a sweep after crashes or operator actions).
     /// - Returns: how many were looked at.

@@ -127,7 +127,7 @@ public struct ForwardHandler: Sendable {
                 continue
             }
             do {
-                items[i].file = try await DICOMFileSummary.read(path: layout.absolute(entry.path))
+                items[i].file = try await ForwardFileSummary.read(path: layout.absolute(entry.path))
             } catch {
                 items[i].problem = "cannot read \(entry.path): \(error)"
             }
@@ -288,10 +288,17 @@ public struct ForwardHandler: Sendable {
     }
 
     /// Writes the ledger rows, and audits dead letters, in one transaction.
+    ///
+    /// Fenced like the queue's own reports: a row is written only while this attempt's lease
+    /// is still the job's current one, so an attempt presumed dead (its worker frozen, then
+    /// rescued) that answers late cannot overwrite what a newer attempt recorded.
     private func record(items: [Item], outcomes: [Outcome], destination: Destination, logger: Logger) async {
         var ids: [Int64] = [], states: [String] = [], statuses: [String] = [], errors: [String] = [], counts: [Int32] = []
+        var jobIDs: [Int64] = [], leaseIDs: [Int64] = []
         for (item, outcome) in zip(items, outcomes) {
             guard let state = outcome.state else { continue }
+            jobIDs.append(item.job.id)
+            leaseIDs.append(item.job.lease.leaseID)
             ids.append(item.instanceID)
             states.append(state)
             statuses.append(outcome.status ?? "")
@@ -299,17 +306,28 @@ public struct ForwardHandler: Sendable {
             counts.append(outcome.countsAttempt ? 1 : 0)
         }
         guard !ids.isEmpty else { return }
-        let failed = zip(items, outcomes).filter { $0.1.state == "failed" }
+        var failed = zip(items, outcomes).filter { $0.1.state == "failed" }
         do {
             try await pool.withTransaction { connection in
-                _ = try await connection.execute("""
+                let written = try await connection.query("""
                     UPDATE dicom_gw.deliveries d
                     SET state = t.state, attempts = d.attempts + t.n, last_status = nullif(t.status, ''),
                         last_error = nullif(t.error, ''), last_attempt_at = now(),
                         delivered_at = CASE WHEN t.state = 'delivered' THEN now() ELSE d.delivered_at END
-                    FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[]) AS t(instance_id, state, status, error, n)
+                    FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::bigint[])
+                         AS t(instance_id, state, status, error, n, job_id, lease_id)
                     WHERE d.destination_id = $1 AND d.instance_id = t.instance_id
-                    """, [destination.id, ids, states, statuses, errors, counts])
+                      AND EXISTS (SELECT 1 FROM dicom_gw.jobs j
+                                  WHERE j.id = t.job_id AND j.lease_id = t.lease_id AND j.state = 'running')
+                    RETURNING t.job_id
+                    """, [destination.id, ids, states, statuses, errors, counts, jobIDs, leaseIDs])
+                let current = Set(try written.map { try $0.decode(Int64.self, column: "job_id") })
+                if current.count < jobIDs.count {
+                    logger.warning("results of a superseded attempt discarded", metadata: [
+                        ForwardLogKey.jobID: "\(Set(jobIDs).subtracting(current).sorted())",
+                    ])
+                }
+                failed = failed.filter { current.contains($0.0.job.id) }
                 for (item, outcome) in failed {
                     try await Audit.record(
                         .system("forwarder"), action: "forward.dead_letter", objectType: "instance",

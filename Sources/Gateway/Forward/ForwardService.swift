@@ -33,7 +33,10 @@ public struct ForwardService: Service {
             queue: queue,
             configuration: .init(
                 queue: ForwardHooks.queueName, name: name, concurrency: max(1, workers), batchSize: settings.batchSize,
-                leaseDuration: settings.leaseDuration, pollInterval: settings.pollInterval),
+                leaseDuration: settings.leaseDuration,
+                // Several beats per rescue window, or a short window would rescue live workers.
+                heartbeatInterval: min(.seconds(3), settings.rescueSilence / 4),
+                pollInterval: settings.pollInterval),
             logger: logger,
             handler: { batch in await handler.handle(batch) })
         let rescuer = JobRescuer(

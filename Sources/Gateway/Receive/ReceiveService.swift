@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 public import DICOMNetwork
 import Foundation
 public import Logging
@@ -117,11 +117,13 @@ public struct ReceiveService: StoreHandler {
 
         let writer = IncomingWriter(layout: layout, io: io, digest: RunningDigest(skipping: meta.count))
         do {
-            let received = try await write(meta: meta, transferSyntax: transferSyntax, dataSet: dataSet, to: writer)
+            let extraTags = await hooks?.extraTags() ?? []
+            let received = try await write(meta: meta, transferSyntax: transferSyntax, dataSet: dataSet, to: writer, extraTags: extraTags)
             bytes = received.dataSetBytes
             timings.mark(.received)
             let record = try validate(request, received: received)
-            try await commit(record, writer: writer, tail: received.tail, timings: &timings, logger: logger)
+            try await commit(
+                record, extraValues: received.extraValues, writer: writer, tail: received.tail, timings: &timings, logger: logger)
             return .success
         } catch let failure as ReceiveFailure where failure.result == .success {
             // A duplicate acknowledged without being stored.
@@ -141,6 +143,8 @@ public struct ReceiveService: StoreHandler {
         var sha256: [UInt8]
         /// Bytes not yet written to the file.
         var tail: ByteBuffer
+        /// The values of the hooks' extra tags found at the top level of the data set.
+        var extraValues: [Tag: String] = [:]
     }
 
     /// Writes the Part 10 meta header and the data set bytes as received, parsing the header
@@ -149,7 +153,8 @@ public struct ReceiveService: StoreHandler {
         meta: [UInt8],
         transferSyntax: TransferSyntax,
         dataSet: DataSetStream,
-        to writer: IncomingWriter
+        to writer: IncomingWriter,
+        extraTags: Set<Tag> = []
     ) async throws -> Received {
         var pending = ByteBuffer()
         pending.reserveCapacity(configuration.writeBufferSize + 65536)
@@ -158,7 +163,9 @@ public struct ReceiveService: StoreHandler {
         var collector: DataSetHeaderCollector?
         var parseError: DICOMError?
         do {
-            collector = try DataSetHeaderCollector(transferSyntax: transferSyntax)
+            var collecting = DataSetHeaderCollector.Configuration()
+            collecting.tags.formUnion(extraTags)
+            collector = try DataSetHeaderCollector(transferSyntax: transferSyntax, configuration: collecting)
         } catch {
             parseError = error
         }
@@ -200,8 +207,14 @@ public struct ReceiveService: StoreHandler {
         if parseError == nil, let collector {
             do { header = try collector.finish() } catch { parseError = error }
         }
+        var extraValues: [Tag: String] = [:]
+        if let collector, !extraTags.isEmpty {
+            let elements = collector.elements
+            for tag in extraTags { extraValues[tag] = elements.string(tag) }
+        }
         return Received(
-            header: header, parseError: parseError, dataSetBytes: bytes, sha256: writer.digest.finalize(), tail: pending)
+            header: header, parseError: parseError, dataSetBytes: bytes, sha256: writer.digest.finalize(), tail: pending,
+            extraValues: extraValues)
     }
     /// Checks the parsed header against the command and builds the row values.
     private func validate(_ request: StoreRequest, received: Received) throws -> InstanceRecord {
@@ -251,7 +264,7 @@ public struct ReceiveService: StoreHandler {
     /// done the file moves into the tree (directory fsynced) and the transaction commits.
     /// The commit is the only step that must wait for both.
     private func commit(
-        _ record: InstanceRecord, writer: IncomingWriter, tail: ByteBuffer, timings: inout StoreTimings, logger: Logger
+        _ record: InstanceRecord, extraValues: [Tag: String], writer: IncomingWriter, tail: ByteBuffer, timings: inout StoreTimings, logger: Logger
     ) async throws {
         writer.startSync(writing: tail)
         let policy = configuration.duplicatePolicy.description
@@ -267,7 +280,7 @@ public struct ReceiveService: StoreHandler {
             let outcome = try await pool.withTransaction { connection -> RecordOutcome in
                 let outcome = try await InstanceStore.record(record, policy: policy, on: connection)
                 guard outcome.placesFile else { return outcome }
-                try await hooks?.instanceRecorded(record, outcome: outcome, on: connection)
+                try await hooks?.instanceRecorded(record, extraValues: extraValues, outcome: outcome, on: connection)
                 inner.mark(.statements)
                 do {
                     let synced = try await writer.synced()
@@ -367,4 +380,26 @@ public struct ReceiveService: StoreHandler {
 public protocol ReceiveHooks: Sendable {
     /// Enqueue what the new instance triggers (forward jobs), on `connection`.
     func instanceRecorded(_ record: InstanceRecord, outcome: RecordOutcome, on connection: PostgresConnection) async throws
+
+    /// Top-level tags, beyond those recorded in the instance row, whose values the hooks want
+    /// (the tags route conditions name); asked once per object before its data set streams.
+    func extraTags() async -> Set<Tag>
+
+    /// As `instanceRecorded(_:outcome:on:)`, with the values of ``extraTags()`` found at the
+    /// top level of the data set (a tag absent from the data set is absent here).
+    func instanceRecorded(
+        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, on connection: PostgresConnection
+    ) async throws
+}
+
+extension ReceiveHooks {
+    /// None.
+    public func extraTags() async -> Set<Tag> { [] }
+
+    /// Ignores the extra values.
+    public func instanceRecorded(
+        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, on connection: PostgresConnection
+    ) async throws {
+        try await instanceRecorded(record, outcome: outcome, on: connection)
+    }
 }

@@ -1,3 +1,4 @@
+public import DICOM
 import Foundation
 public import JobQueue
 public import PostgresClient
@@ -13,9 +14,37 @@ public struct ForwardHooks: ReceiveHooks {
     public static let jobKind = "forward"
 
     let queue: JobQueue
+    let routedTags: RoutedTagCache
 
     /// Hooks enqueueing on `queue`.
-    public init(queue: JobQueue) { self.queue = queue }
+    /// - Parameter tagRefresh: how long the set of tags the routes name is reused before it is
+    ///   read again (it is also refreshed by every receive transaction, which reads the routes).
+    public init(queue: JobQueue, tagRefresh: Duration = .seconds(1)) {
+        self.queue = queue
+        self.routedTags = RoutedTagCache(maxAge: tagRefresh)
+    }
+
+    static let routedTagsSQL = PreparedStatement("SELECT conditions::text AS conditions FROM dicom_gw.routes WHERE enabled")
+
+    /// The tags enabled routes name, so the receive path collects their values from the data
+    /// set. A route added since the last refresh sees its tags from the next object on (at
+    /// most `tagRefresh` later); until then such a tag reads as absent.
+    public func extraTags() async -> Set<Tag> {
+        if let tags = routedTags.current() { return tags }
+        do {
+            let rows = try await queue.pool.query(Self.routedTagsSQL)
+            var conditions: [RouteCondition] = []
+            for row in rows { conditions += try RouteStore.decodeConditions(try row.decode(String.self, column: "conditions")) }
+            return routedTags.update(RoutedTagCache.tags(of: conditions))
+        } catch {
+            // Routing then sees the recorded attributes only; the next object tries again.
+            return routedTags.last
+        }
+    }
+
+    public func instanceRecorded(_ record: InstanceRecord, outcome: RecordOutcome, on connection: PostgresConnection) async throws {
+        try await instanceRecorded(record, extraValues: [:], outcome: outcome, on: connection)
+    }
 
     static let routesSQL = PreparedStatement("""
         SELECT r.id AS route_id, r.name, r.conditions::text AS conditions, r.mode, r.stable_seconds, r.archive_policy,
@@ -29,16 +58,20 @@ public struct ForwardHooks: ReceiveHooks {
 
     static let recordSQL = PreparedStatement("SELECT dicom_gw.forward_record($1, $2, $3, $4, $5, $6, $7)")
 
-    public func instanceRecorded(_ record: InstanceRecord, outcome: RecordOutcome, on connection: PostgresConnection) async throws {
-        let attributes = RoutingAttributes(record: record)
+    public func instanceRecorded(
+        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, on connection: PostgresConnection
+    ) async throws {
+        let attributes = RoutingAttributes(record: record, extraValues: extraValues)
         let rows = try await connection.query(Self.routesSQL)
         var targets: [Int64: Target] = [:]
         var order: [Int64] = []
+        var named: [RouteCondition] = []
         for row in rows {
-            let destination = try row.decode(Int64.self, column: "destination_id")
-            guard targets[destination] == nil else { continue }  // first route to a destination wins
             var route = Route(name: try row.decode(String.self, column: "name"), destinations: [])
             route.conditions = try RouteStore.decodeConditions(try row.decode(String.self, column: "conditions"))
+            named += route.conditions
+            let destination = try row.decode(Int64.self, column: "destination_id")
+            guard targets[destination] == nil else { continue }  // first route to a destination wins
             guard route.evaluate(attributes).matches else { continue }
             let stable = try row.decode(String.self, column: "mode") == Route.Mode.studyStable.description
             targets[destination] = Target(
@@ -47,6 +80,8 @@ public struct ForwardHooks: ReceiveHooks {
                 stableMilliseconds: stable ? Int64(try row.decode(Int32.self, column: "stable_seconds")) * 1000 : 0)
             order.append(destination)
         }
+        // The routes were read anyway: keep the receive path's tag set current for free.
+        routedTags.update(RoutedTagCache.tags(of: named))
         guard !order.isEmpty else { return }
         let payload = #"{"instance_id":\#(outcome.instanceID)}"#
         let jobs = order.map { id in

@@ -5,7 +5,8 @@ public import Storage
 /// What routes look at in one object: the association's AE titles and its attributes.
 ///
 /// In the receive path the attributes are those recorded for the instance (patient, study,
-/// series, UIDs); `route test FILE` reads any tag of the file.
+/// series, UIDs) plus any other top-level tag a route names, collected from the data set as
+/// it streams; `route test FILE` reads every top-level tag of the file.
 public struct RoutingAttributes: Sendable {
     /// The sender's AE title.
     public var callingAE: String?
@@ -40,6 +41,22 @@ public struct RoutingAttributes: Sendable {
         v[.studyDate] = record.studyDate.map { $0.replacingOccurrences(of: "-", with: "") }
         v[.patientBirthDate] = record.patientBirthDate.map { $0.replacingOccurrences(of: "-", with: "") }
         self.init(callingAE: record.callingAETitle, calledAE: record.calledAETitle, values: v)
+    }
+
+    /// The attributes of a received instance: those recorded, plus the values of further tags
+    /// the receive path collected from its data set for the routes (``ForwardHooks/extraTags()``).
+    public init(record: InstanceRecord, extraValues: [Tag: String]) {
+        self.init(record: record)
+        // The data set's own text wins over the row's normalised form (dates, trimmed names).
+        values.merge(extraValues) { _, fromDataSet in fromDataSet }
+    }
+
+    /// The attributes of a stored instance as the receive path saw them: the row's values
+    /// plus every top-level tag of its file (for explaining routes on stored objects, as the
+    /// admin API's route test does); the row alone when the file cannot be read.
+    public init(record: InstanceRecord, fileAt path: String) {
+        let file = try? RoutingAttributes(file: path, callingAE: record.callingAETitle, calledAE: record.calledAETitle)
+        self.init(record: record, extraValues: file?.values ?? [:])
     }
 
     /// The attributes of a Part 10 file (every top-level element before the pixel data).

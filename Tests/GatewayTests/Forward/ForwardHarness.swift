@@ -1,7 +1,6 @@
 import DICOMNetwork
 import Foundation
 import Gateway
-import Glibc
 import JobQueue
 import Logging
 import PostgresClient
@@ -13,19 +12,17 @@ import TestSupport
 final class ForwardHarness: @unchecked Sendable {
     // @unchecked: set once in `run` before the body, read only afterwards.
     let pool: PostgresPool
+    let databaseURL: String
     let root: URL
     let layout: StorageLayout
     var port = 0
     let logger = TestDatabase.logger
 
-    static let corpus: URL = {
-        if let path = ProcessInfo.processInfo.environment["DICOM_GW_CORPUS"] { return URL(fileURLWithPath: path) }
-        return TestDatabase.repositoryMigrations.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("shared/corpus")
-    }()
+    static var corpus: URL { TestPaths.corpus }
 
-    init(pool: PostgresPool) throws {
+    init(pool: PostgresPool, databaseURL: String) throws {
         self.pool = pool
+        self.databaseURL = databaseURL
         root = FileManager.default.temporaryDirectory.appendingPathComponent("fwd-\(UUID().uuidString)")
         layout = StorageLayout(root: root.path)
         try layout.prepare()
@@ -38,7 +35,7 @@ final class ForwardHarness: @unchecked Sendable {
     ) async throws {
         try await TestDatabase.withFresh(migrations: TestDatabase.repositoryMigrations) { database in
             try await database.withPool(maxConnections: 16) { pool in
-                let harness = try ForwardHarness(pool: pool)
+                let harness = try ForwardHarness(pool: pool, databaseURL: database.url)
                 defer { try? FileManager.default.removeItem(at: harness.root) }
                 var configuration = GatewayConfiguration()
                 configuration.dicom.host = "127.0.0.1"
@@ -75,7 +72,7 @@ final class ForwardHarness: @unchecked Sendable {
                     port = try? await server.listeningPorts().plain
                     if port == nil { try await Task.sleep(for: .milliseconds(20)) }
                 }
-                guard let port else { throw CocoaError(.fileReadUnknown) }
+                guard let port else { throw TestDatabaseError("the in-process receiver did not listen") }
                 harness.port = port
                 try await body(harness)
                 serverTask.cancel()
@@ -100,14 +97,25 @@ final class ForwardHarness: @unchecked Sendable {
         return try await DestinationStore(pool: pool).save(d, actor: .user("test"))
     }
 
-    func addRoute(_ name: String, to: [String], configure: (inout Route) -> Void = { _ in }) async throws {
+    /// Pauses or resumes the destination named `name` (its lane holds its jobs meanwhile).
+    func setPaused(_ name: String, _ paused: Bool) async throws {
+        let store = DestinationStore(pool: pool)
+        guard var destination = try await store.find(name: name) else { throw TestDatabaseError("no destination \(name)") }
+        destination.paused = paused
+        try await store.update(destination, actor: .user("test"))
+    }
+
+    func addRoute(_ name: String, to: [String], configure: (inout Route) throws -> Void = { _ in }) async throws {
         var r = Route(name: name, destinations: to)
-        configure(&r)
+        try configure(&r)
         try await RouteStore(pool: pool).save(r, actor: .user("test"))
     }
 
     /// `count` copies of a corpus file, each with new SOP Instance UIDs, in one new study.
-    func makeStudy(count: Int, from file: String = "pydicom/CT_small.dcm", study: String? = nil) throws -> (study: String, files: [URL]) {
+    /// - Parameter modify: further dcmodify options applied to each copy (`-i "(0008,1010)=X"`, `-e …`).
+    func makeStudy(
+        count: Int, from file: String = "pydicom/CT_small.dcm", study: String? = nil, modify: [String] = []
+    ) async throws -> (study: String, files: [URL]) {
         let directory = root.appendingPathComponent("source-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let studyUID = study ?? "2.25.\(UInt64.random(in: 1...UInt64.max))"
@@ -115,15 +123,18 @@ final class ForwardHarness: @unchecked Sendable {
         for i in 0..<count {
             let target = directory.appendingPathComponent("\(i).dcm")
             try FileManager.default.copyItem(at: Self.corpus.appendingPathComponent(file), to: target)
-            try SyncTool.run("/usr/bin/dcmodify", ["-nb", "-gin", "-m", "(0020,000d)=\(studyUID)", "-m", "(0020,000e)=\(studyUID).1", target.path])
+            try await ChildProcess.checked(
+                "/usr/bin/dcmodify", ["-nb", "-gin", "-m", "(0020,000d)=\(studyUID)", "-m", "(0020,000e)=\(studyUID).1"] + modify + [target.path])
             files.append(target)
         }
         return (studyUID, files)
     }
 
     /// Sends files to the gateway with storescu.
-    func send(_ files: [URL], callingAE: String = "MODALITY") throws {
-        try SyncTool.run("/usr/bin/storescu", ["-aet", callingAE, "-aec", "DICOM_GW", "127.0.0.1", "\(port)"] + files.map(\.path))
+    func send(_ files: [URL], callingAE: String = "MODALITY", to port: Int? = nil) async throws {
+        try await ChildProcess.checked(
+            "/usr/bin/storescu", ["-aet", callingAE, "-aec", "DICOM_GW", "127.0.0.1", "\(port ?? self.port)"] + files.map(\.path),
+            timeout: .seconds(120))
     }
 
     /// Waits until `condition` holds, polling; false after `timeout`.
@@ -144,97 +155,5 @@ final class ForwardHarness: @unchecked Sendable {
     static func dataSet(of url: URL) async throws -> Data {
         let summary = try await DICOMFileSummary.read(path: url.path)
         return try Data(contentsOf: url).subdata(in: Int(summary.dataSetOffset)..<Int(try Data(contentsOf: url).count))
-    }
-}
-
-/// Runs DCMTK tools.
-enum SyncTool {
-    static func run(_ path: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["TCP_NODELAY"] = "1"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(path) exited \(process.terminationStatus)"])
-        }
-    }
-}
-
-/// A /usr/bin/storescp destination on a free port, writing bit-preserved files.
-final class StoreSCP: @unchecked Sendable {
-    // @unchecked: the process handle is only touched from the owning test.
-    let port: Int
-    let directory: URL
-    private var process: Process?
-
-    init(directory: URL, port: Int? = nil) throws {
-        self.port = try port ?? Self.freePort()
-        self.directory = directory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    func start(extra: [String] = [], aeTitle: String = "STORESCP") async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/storescp")
-        process.arguments = ["-aet", aeTitle, "+B", "+xa", "-od", directory.path] + extra + ["\(port)"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["TCP_NODELAY"] = "1"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        for _ in 0..<100 {
-            if Self.canConnect(port) { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
-    func stop() {
-        // storescp does not always stop on SIGTERM mid-association; waiting for it would hang.
-        if let process, process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        process = nil
-    }
-
-    deinit { stop() }
-
-    var files: [URL] {
-        ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
-            .filter { !$0.lastPathComponent.hasPrefix(".") }
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in bind(fd, p, length) == 0 && getsockname(fd, p, &length) == 0 }
-        }
-        guard bound else { throw CocoaError(.fileWriteUnknown) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }

@@ -1,5 +1,6 @@
 import DICOM
 import Gateway
+import Storage
 import Testing
 
 @Suite("Routing conditions")
@@ -31,6 +32,23 @@ struct RoutingTests {
         #expect(route.evaluate(attributes).matches)
         route.enabled = false
         #expect(!route.evaluate(attributes).matches)
+    }
+
+    @Test("a received instance's attributes: the row's values plus the extra tags collected for the routes")
+    func recordWithExtraValues() throws {
+        var record = InstanceRecord(
+            uids: InstanceUIDs(study: "1.2.3", series: "1.2.3.4", sop: "1.2.3.4.5"), sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+            transferSyntaxUID: "1.2.840.10008.1.2.1", filePath: "storage/studies/1.2.3/1.2.3.4/1.2.3.4.5.dcm", sizeBytes: 1, sha256: [])
+        record.modality = "CT"
+        record.callingAETitle = "CT1"
+        let plain = RoutingAttributes(record: record)
+        let station = try RouteCondition(parsing: "StationName=SCANNER2")
+        #expect(!station.matches(plain.value(of: station.field)), "not in the row, so absent without the extra values")
+        let full = RoutingAttributes(record: record, extraValues: [.stationName: "SCANNER2 "])
+        #expect(station.matches(full.value(of: station.field)))
+        #expect(try RouteCondition(parsing: "0008,1010~SCAN.*").matches(full.value(of: "0008,1010")))
+        #expect(full.value(of: "modality") == "CT", "the row's values stay")
+        #expect(full.value(of: "calling_ae") == "CT1")
     }
 
     @Test("bad fields and expressions are refused")
