@@ -13,9 +13,9 @@ struct BackupRestoreTests {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("backup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        let scp = try StoreSCP(directory: work.appendingPathComponent("scp"))
+        let scp = try StoreSCPPeer(directory: work.appendingPathComponent("scp"))
         try await scp.start()
-        defer { scp.stop() }
+        // Killed when it goes out of scope (StoreSCPPeer.deinit).
         let scripts = PackageRoot.url.appendingPathComponent("scripts")
         let environment = ["DICOM_GW_BIN": PackageRoot.gatewayBinary, "DICOM_GW_VERSION": "test"]
 
@@ -165,7 +165,7 @@ struct BackupRestoreTests {
     }
 
     /// Waits until `count` deliveries are delivered and storescp holds `count` files.
-    static func waitDelivered(_ count: Int, url: String, scp: StoreSCP) async throws {
+    static func waitDelivered(_ count: Int, url: String, scp: StoreSCPPeer) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         var delivered = 0
         let connection = try await PostgresConnection.connect(url: url, logger: TestDatabase.logger)

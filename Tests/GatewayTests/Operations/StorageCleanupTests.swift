@@ -166,7 +166,7 @@ struct StorageCleanupTests {
     static func seed(_ gw: ForwardHarness) async throws -> Seeded {
         let roles = ["oldForwarded", "youngForwarded", "oldFailed", "liveJob", "pendingDelivery", "oldStored"]
         let made = try InstanceFactory.write(count: roles.count, into: gw.root.appendingPathComponent("source"))
-        try gw.send(made.map(\.url))
+        try await gw.send(made.map(\.url))
         var seeded = Seeded()
         let fm = FileManager.default
         for (role, instance) in zip(roles, made) {
