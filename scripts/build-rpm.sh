@@ -35,7 +35,9 @@ done
 command -v rpmbuild >/dev/null || { echo "build-rpm: rpmbuild not found (apt-get install rpm, or dnf install rpm-build)" >&2; exit 1; }
 
 if [ -z "$prebuilt" ]; then
-    swift build -c release --product dicom-gw
+    # The Swift runtime and Foundation linked in: the host needs no Swift installation,
+    # only what the spec's Requires name (libpq, libstdc++, zlib).
+    swift build -c release --static-swift-stdlib --product dicom-gw
     prebuilt="$src/.build/release/dicom-gw"
 fi
 [ -x "$prebuilt" ] || { echo "build-rpm: $prebuilt is not an executable" >&2; exit 1; }
