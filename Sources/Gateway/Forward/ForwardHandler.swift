@@ -2,6 +2,7 @@ import DICOM
 import DICOMNetwork
 import Foundation
 public import JobQueue
+public import Metrics
 public import Logging
 import NIOCore
 public import PostgresClient
@@ -50,6 +51,7 @@ public struct ForwardHandler: Sendable {
 
     /// Handles a batch for `JobWorker`.
     public func handle(_ batch: JobBatch) async -> [JobResult] {
+        let claimed = ContinuousClock.now
         let jobs = batch.jobs
         guard let first = jobs.first else { return [] }
         guard first.lane.hasPrefix("destination:"), let destinationID = Int64(first.lane.dropFirst("destination:".count)) else {
@@ -90,6 +92,7 @@ public struct ForwardHandler: Sendable {
         _ = try? await pool.execute("SELECT dicom_gw.forward_slot_release($1, $2::int, $3)", [destinationID, Int(slot), leaseIDs])
 
         await record(items: items, outcomes: outcomes, destination: destination, logger: logger)
+        Self.count(outcomes.map(\.state), destination: destination.name, since: claimed)
         let finished = zip(items, outcomes).compactMap { item, outcome in
             outcome.state == "delivered" || outcome.state == "failed" ? item.instanceID : nil
         }
@@ -284,6 +287,31 @@ public struct ForwardHandler: Sendable {
         case .permanent:
             let message = "refused with status \(status)\(comment)"
             return Outcome(result: .failed(.permanent, message: message), state: "failed", status: status, error: message)
+        }
+    }
+
+    /// Forward outcomes per destination (`success`, `retry`, `failed`) and, per object, the time
+    /// from its batch's claim to its result.
+    /// - Parameter states: each object's ledger state (`delivered`, `pending`, `failed`; nil
+    ///   when it was snoozed without an attempt).
+    public static func count(
+        _ states: [String?], destination: String, since claimed: ContinuousClock.Instant,
+        factory: any MetricsFactory = MetricsSystem.factory
+    ) {
+        let elapsed = ContinuousClock.now - claimed
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        let name = (GatewayMetrics.Label.destination, destination)
+        for state in states {
+            let word: String
+            switch state {
+            case "delivered": word = "success"
+            case "failed": word = "failed"
+            case "pending": word = "retry"
+            default: continue  // snoozed: no attempt was made
+            }
+            Counter(label: GatewayMetrics.forwards, dimensions: [name, (GatewayMetrics.Label.outcome, word)], factory: factory)
+                .increment()
+            Metrics.Timer(label: GatewayMetrics.forwardDuration, dimensions: [name], factory: factory).recordNanoseconds(nanoseconds)
         }
     }
 
