@@ -92,6 +92,10 @@ public final class IncomingFile: Sendable {
     /// Blocking: creates `absolute` exclusively with the layout's mode and owner.
     private static func openNew(_ absolute: String, layout: StorageLayout) throws(StorageError) -> Int32 {
         let fd = try POSIX.createExclusive(absolute, mode: StorageLayout.fileMode)
+        // Held while the file is open: start-up recovery removes only the partial files no
+        // live receiver holds, so one gateway's restart spares another's receives in flight
+        // on shared storage.
+        POSIX.lockExclusive(fd)
         if let owner = layout.owner {
             do throws(StorageError) {
                 try POSIX.changeOwner(fd, to: owner, path: absolute)

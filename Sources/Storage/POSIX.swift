@@ -40,6 +40,30 @@ enum POSIX {
         return fd
     }
 
+    /// Takes an exclusive advisory lock on `fd` (released when it is closed). Never waits and
+    /// never fails the caller: a file system without locks just leaves the file unlocked.
+    static func lockExclusive(_ fd: Int32) {
+        _ = flock(fd, LOCK_EX | LOCK_NB)
+    }
+
+    /// Removes `path` unless another open file description holds its lock (a live receiver,
+    /// in this process or another, possibly on another machine sharing the storage).
+    /// - Returns: whether the file was removed.
+    static func removeIfUnlocked(_ path: String) throws(StorageError) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return false }
+            throw error("open", path)
+        }
+        defer { _ = close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            if errno == EWOULDBLOCK { return false }
+            throw error("flock", path)
+        }
+        try remove(path)
+        return true
+    }
+
     static func openForReading(_ path: String) throws(StorageError) -> Int32 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw error("open", path) }

@@ -4,7 +4,9 @@ public import PostgresClient
 /// What the gateway mends at start-up after a crash.
 public enum StartupRecovery {
     /// Removes the partial files receivers left in `incoming/` (nothing in `incoming/` was
-    /// ever acknowledged). Call before the listeners open.
+    /// ever acknowledged). Call before the listeners open. A file a live receiver holds (its
+    /// lock, taken when it was created) is left alone: with shared storage it belongs to
+    /// another gateway's receive in flight.
     ///
     /// - Returns: how many files were removed.
     public static func removePartialFiles(in layout: StorageLayout, io: BlockingIO) async throws(StorageError) -> Int {
@@ -18,8 +20,7 @@ public enum StartupRecovery {
             }
             var removed = 0
             for name in names where name.hasSuffix(".part") {
-                try POSIX.remove(directory + "/" + name)
-                removed += 1
+                if try POSIX.removeIfUnlocked(directory + "/" + name) { removed += 1 }
             }
             return removed
         }

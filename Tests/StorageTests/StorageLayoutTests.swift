@@ -78,19 +78,25 @@ struct StorageLayoutTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
     }
 
-    @Test("start-up recovery removes partial files only")
+    @Test("start-up recovery removes the partial files no live receiver holds, and nothing else")
     func recovery() async throws {
         let root = temporaryRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let layout = StorageLayout(root: root)
         try layout.prepare()
         let io = BlockingIO()
-        let partial = try await IncomingFile.create(in: layout, io: io)
-        try await partial.write(ByteBuffer(bytes: [1, 2, 3]))
+        // A receive in flight (here, or in another gateway sharing the storage) holds its file.
+        let live = try await IncomingFile.create(in: layout, io: io)
+        try await live.write(ByteBuffer(bytes: [1, 2, 3]))
+        // A crashed receiver's file: nobody holds it.
+        _ = FileManager.default.createFile(atPath: layout.absolute("incoming/crashed.part"), contents: Data([4, 5]))
         _ = FileManager.default.createFile(atPath: layout.absolute("incoming/keep.txt"), contents: Data())
         let removed = try await StartupRecovery.removePartialFiles(in: layout, io: io)
         #expect(removed == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")) == ["keep.txt"])
-        await partial.discard()
+        let left = try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).sorted()
+        #expect(left.count == 2)
+        #expect(left.contains("keep.txt"))
+        #expect(!left.contains("crashed.part"))
+        await live.discard()
     }
 }
