@@ -264,13 +264,8 @@ public struct ForwardHandler: Sendable {
         return Outcome(result: .failed(.transient, message: message), state: "pending", status: status, error: message)
     }
 
-    static func hex(_ status: DIMSEStatus) -> String {
-        let s = String(status.rawValue, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - s.count)) + s
-    }
-
     static func outcome(for result: StoreOutcome, job: ClaimedJob, destination: Destination) -> Outcome {
-        let status = hex(result.status)
+        let status = result.status.description
         let comment = result.errorComment.map { ": \($0)" } ?? ""
         switch result.disposition {
         case .delivered:

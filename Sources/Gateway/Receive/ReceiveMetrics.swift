@@ -14,7 +14,7 @@ struct ReceiveMetrics: Sendable {
         let factory = self.factory ?? MetricsSystem.factory
         Counter(
             label: GatewayMetrics.storeResponses,
-            dimensions: [(GatewayMetrics.Label.status, Self.hex(result.status))],
+            dimensions: [(GatewayMetrics.Label.status, result.status.description)],
             factory: factory
         ).increment()
         if result.status == .success {
@@ -27,11 +27,5 @@ struct ReceiveMetrics: Sendable {
             Metrics.Timer(label: GatewayMetrics.storeDuration, factory: factory).recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         }
-    }
-
-    /// `A700`, `0000`: the status as four upper-case hex digits.
-    static func hex(_ status: DIMSEStatus) -> String {
-        let digits = String(status.rawValue, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 4 - digits.count) + digits
     }
 }

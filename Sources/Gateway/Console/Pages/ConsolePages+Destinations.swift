@@ -116,8 +116,8 @@ extension ConsolePages {
             guard let id = context.parameters.get("id").flatMap({ Int64($0) }), let destination = try await store.find(id: id) else {
                 throw ConsoleError.notFound("destination")
             }
-            let echo = ConsoleEcho(defaultCallingAETitle: pages.services.callingAETitle, logger: pages.services.logger)
-            let result = await echo.run(destination)
+            let result = await DestinationEcho.test(
+                destination, defaultCallingAETitle: pages.services.callingAETitle, logger: pages.services.logger)
             // Audited exactly as the API's echo route records it.
             try await pages.services.auditLog.record(
                 AuditEvent(actor: viewer.actor, action: AuditAction.destinationEchoed, objectType: "destination",
