@@ -47,34 +47,10 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$output" ] || { echo "backup: --output DIR is required" >&2; usage 2; }
 
-# yaml_value SECTION KEY FILE: the scalar at SECTION.KEY of a simple two-level YAML file.
-yaml_value() {
-    [ -r "$3" ] || return 0
-    awk -v section="$1" -v key="$2" '
-        /^[^[:space:]#][^:]*:/ { in_section = ($0 ~ "^" section ":") ; next }
-        in_section && $0 ~ "^[[:space:]]+" key ":" {
-            sub("^[[:space:]]+" key ":[[:space:]]*", ""); sub(/[[:space:]]+#.*$/, "")
-            gsub(/^["'\'']|["'\'']$/, ""); print; exit
-        }' "$3"
-}
-
-# env_file_value NAME FILE: NAME=value from an environment file (not sourced: never executed).
-env_file_value() {
-    [ -r "$2" ] || return 0
-    sed -n "s/^[[:space:]]*$1=//p" "$2" | tail -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'\$/\1/"
-}
-
-if [ -z "$database_url" ]; then
-    database_url=${DICOM_GW_DATABASE_URL:-}
-    [ -n "$database_url" ] || database_url=$(env_file_value DICOM_GW_DATABASE_URL "$config_dir/dicom-gw.env")
-    [ -n "$database_url" ] || database_url=$(yaml_value database url "$config_dir/dicom-gw.yaml")
-    [ -n "$database_url" ] || database_url=postgresql:///dicom_gw
-fi
-if [ -z "$root" ]; then
-    root=${DICOM_GW_ROOT:-${DICOM_GW_STORAGE_ROOT:-}}
-    [ -n "$root" ] || root=$(yaml_value storage root "$config_dir/dicom-gw.yaml")
-    [ -n "$root" ] || root=/var/lib/dicom-gw
-fi
+# shellcheck source=scripts/backup-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/backup-common.sh"
+resolve_database_url
+resolve_root
 
 command -v pg_dump >/dev/null || die "pg_dump not found (install the PostgreSQL client)"
 command -v psql >/dev/null || die "psql not found (install the PostgreSQL client)"
