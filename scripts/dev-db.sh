@@ -90,6 +90,9 @@ url() {
 start() {
     mkdir -p "$state_dir"
     ensure_user
+    # A stopped cluster's saved port may have been taken meanwhile (another cluster on a
+    # shared machine): choose again rather than fail to bind.
+    if [ -f "$portfile" ] && ! running && port_in_use "$(cat "$portfile")"; then rm -f "$portfile"; fi
     local port; port=$(choose_port)
     mkdir -p "$sockdir"
     if [ "$(id -u)" -eq 0 ]; then chown "$db_user" "$sockdir"; fi

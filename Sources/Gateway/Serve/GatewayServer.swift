@@ -23,6 +23,7 @@ public final class GatewayServer: Sendable {
     public let tlsContextProvider: TLSContextProvider?
     private let logger: Logger
     private let io: BlockingIO
+    private let receiver: ReceiveService
 
     /// Assembles the gateway; nothing starts until ``run()``.
     public init(configuration: GatewayConfiguration, logger: Logger) {
@@ -45,8 +46,10 @@ public final class GatewayServer: Sendable {
         )
         let owner = configuration.storage.serviceUser.flatMap(FileOwner.named)
         self.layout = StorageLayout(root: configuration.storage.root, owner: geteuidIsRoot() ? owner : nil)
+        var receiving = ReceiveService.Configuration(duplicatePolicy: configuration.storage.duplicatePolicy)
+        receiving.spareFiles = configuration.storage.spareFiles
         let receiver = ReceiveService(
-            configuration: .init(duplicatePolicy: configuration.storage.duplicatePolicy),
+            configuration: receiving,
             layout: layout,
             pool: pool,
             io: io,
@@ -60,6 +63,7 @@ public final class GatewayServer: Sendable {
             dicomConfiguration.tlsContextProvider = try? TLSContextProvider(settings: tls)
         }
         self.tlsContextProvider = dicomConfiguration.tlsContextProvider
+        self.receiver = receiver
         self.dicomServer = DICOMServer(
             configuration: dicomConfiguration,
             handler: receiver,
@@ -109,7 +113,13 @@ public final class GatewayServer: Sendable {
         )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
         let group = ServiceGroup(configuration: groupConfiguration)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await receiver.releaseSpareFiles()
+            throw error
+        }
+        await receiver.releaseSpareFiles()
     }
 
     // MARK: Admin HTTP API and metrics (Sources/Gateway/Admin, Metrics)
