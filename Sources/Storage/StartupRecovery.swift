@@ -51,7 +51,9 @@ public enum StartupRecovery {
     /// meanwhile is harmless either way: the indexer finds its row, or the receiver finds the
     /// indexer's (identical content), so one file and one row remain.
     ///
-    /// - Parameter cutoff: nanoseconds since 1970; the start of this run.
+    /// - Parameters:
+    ///   - cutoff: nanoseconds since 1970; the start of this run.
+    ///   - onIndexed: runs in each indexing transaction (``OrphanIndexer/IndexedHook``).
     /// - Throws: ``StorageError`` or ``PostgresError``; the caller retries later (e.g. while
     ///   the database is down).
     public static func indexOrphans(
@@ -60,10 +62,11 @@ public enum StartupRecovery {
         pool: PostgresPool,
         modifiedBefore cutoff: Int64,
         studiesPerStep: Int = 64,
-        actor: String = "dicom-gw recovery"
+        actor: String = "dicom-gw recovery",
+        onIndexed: OrphanIndexer.IndexedHook? = nil
     ) async throws -> OrphanSummary {
         var summary = OrphanSummary()
-        let indexer = OrphanIndexer(layout: layout, io: io, actor: actor)
+        let indexer = OrphanIndexer(layout: layout, io: io, actor: actor, onIndexed: onIndexed)
         for area in [StorageArea.studies, .forwarded, .failed] {
             let studies = try await io.run { () throws(StorageError) in try StorageTree.studyNames(in: area, layout: layout) }
             var start = 0

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Gateway
+import JobQueue
 import Logging
 import PostgresClient
 import Storage
@@ -57,6 +58,9 @@ struct StorageCommand: AsyncParsableCommand {
             let layout = StorageLayout(root: configuration.storage.root)
             var settings = StorageVerifier.Configuration(checksums: checksums, repair: repair)
             if let incomingGrace { settings.incomingGraceSeconds = max(0, incomingGrace) }
+            // An indexed file gets the forward jobs its receive would have created.
+            settings.onIndexed = ForwardHooks(queue: JobQueue(pool: pool, logger: logger))
+                .orphanIndexedHook(layout: layout, io: BlockingIO())
             let report: VerifyReport
             do {
                 report = try await StorageVerifier(configuration: settings, layout: layout, pool: pool).run()

@@ -17,11 +17,17 @@ public struct OrphanRecoveryService: Service {
     let logger: Logger
     /// Files modified at or after this time (nanoseconds since 1970) belong to this run.
     let startedAt: Int64
+    /// Runs in each transaction that indexes an orphan (the forward jobs of ``ForwardHooks``).
+    let onIndexed: OrphanIndexer.IndexedHook?
     /// Pause between attempts while the database or the tree fails.
     public var retryInterval: Duration = .seconds(5)
 
     /// A recovery pass over `layout`, for files older than `startedAt`.
-    public init(layout: StorageLayout, io: BlockingIO, pool: PostgresPool, startedAt: Date, logger: Logger) {
+    public init(
+        layout: StorageLayout, io: BlockingIO, pool: PostgresPool, startedAt: Date,
+        onIndexed: OrphanIndexer.IndexedHook? = nil, logger: Logger
+    ) {
+        self.onIndexed = onIndexed
         self.layout = layout
         self.io = io
         self.pool = pool
@@ -33,7 +39,7 @@ public struct OrphanRecoveryService: Service {
         while !Task.isCancelled {
             do {
                 let summary = try await StartupRecovery.indexOrphans(
-                    in: layout, io: io, pool: pool, modifiedBefore: startedAt)
+                    in: layout, io: io, pool: pool, modifiedBefore: startedAt, onIndexed: onIndexed)
                 let level: Logger.Level = summary.indexed + summary.relinked + summary.quarantined > 0 ? .notice : .info
                 logger.log(
                     level: level,

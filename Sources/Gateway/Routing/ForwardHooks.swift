@@ -97,6 +97,19 @@ public struct ForwardHooks: ReceiveHooks {
         ])
     }
 
+    /// The hook that gives an orphan file indexed by start-up recovery or `storage verify
+    /// --repair` the forward jobs its receive would have created: the routes see the row's
+    /// values and the file's top-level elements, read on the blocking pool.
+    public func orphanIndexedHook(layout: StorageLayout, io: BlockingIO) -> OrphanIndexer.IndexedHook {
+        { record, outcome, connection in
+            let path = layout.absolute(record.filePath)
+            let values = (try? await io.run { () throws(StorageError) -> [Tag: String] in
+                (try? RoutingAttributes(file: path, callingAE: nil, calledAE: nil))?.values ?? [:]
+            }) ?? [:]
+            try await self.instanceRecorded(record, extraValues: values, outcome: outcome, on: connection)
+        }
+    }
+
     private struct Target {
         var routeID: Int64
         var policy: String

@@ -92,7 +92,10 @@ public final class GatewayServer: Sendable {
         await prepareForwarding()
         // Files older than this start are candidates for orphan recovery; newer ones belong
         // to this run's receivers.
-        let recovery = OrphanRecoveryService(layout: layout, io: io, pool: pool, startedAt: Date(), logger: logger)
+        let recovery = OrphanRecoveryService(
+            layout: layout, io: io, pool: pool, startedAt: Date(),
+            onIndexed: ForwardHooks(queue: JobQueue(pool: pool, logger: logger)).orphanIndexedHook(layout: layout, io: io),
+            logger: logger)
 
         let admin = try makeAdmin()
 

@@ -7,6 +7,14 @@ public import PostgresClient
 /// instance at its right place, else moved to ``StorageTree/quarantine``. Each case is
 /// audited with `actor_type` 'system'.
 public struct OrphanIndexer: Sendable {
+    /// Called inside the transaction that gives an orphan of `storage/studies/` its row, so
+    /// what receiving the object would have triggered (forward jobs) commits with the row.
+    /// A resend of such an object is an identical duplicate that triggers nothing, so
+    /// without this the object would be stored and acknowledged but never forwarded.
+    public typealias IndexedHook = @Sendable (
+        _ record: InstanceRecord, _ outcome: RecordOutcome, _ connection: PostgresConnection
+    ) async throws -> Void
+
     /// What became of an orphan file.
     public enum Outcome: Sendable, Hashable {
         /// A row now describes the file.
@@ -22,12 +30,14 @@ public struct OrphanIndexer: Sendable {
     let layout: StorageLayout
     let io: BlockingIO
     let actor: String
+    let onIndexed: IndexedHook?
 
     /// An indexer for the tree under `layout`; `actor` names it in audit events.
-    public init(layout: StorageLayout, io: BlockingIO, actor: String) {
+    public init(layout: StorageLayout, io: BlockingIO, actor: String, onIndexed: IndexedHook? = nil) {
         self.layout = layout
         self.io = io
         self.actor = actor
+        self.onIndexed = onIndexed
     }
 
     /// Indexes or quarantines the file at `relativePath`.
@@ -65,6 +75,7 @@ public struct OrphanIndexer: Sendable {
     private func transaction(record: InstanceRecord, relativePath: String, area: StorageArea, pool: PostgresPool) async throws -> Step {
         let layout = self.layout
         let actor = self.actor
+        let onIndexed = self.onIndexed
         return try await pool.withTransaction { connection in
             let existing = try await InstanceStore.rows(sopInstanceUIDs: [record.uids.sop], on: connection)[record.uids.sop]
             if let existing, existing.filePath == relativePath, existing.storageState != "deleted" {
@@ -91,6 +102,7 @@ public struct OrphanIndexer: Sendable {
                 details: ["file_path": relativePath, "reason": "file without row", "size_bytes": "\(record.sizeBytes)"],
                 on: connection
             )
+            if area == .studies, let onIndexed { try await onIndexed(record, outcome, connection) }
             return .done(.indexed)
         }
     }

@@ -23,6 +23,8 @@ public struct StorageVerifier: Sendable {
         public var actor: String = "dicom-gw storage verify"
         /// Rows (and files) handled per step.
         public var pageSize: Int = 1000
+        /// Runs in each transaction that indexes a file without a row (``OrphanIndexer/IndexedHook``).
+        public var onIndexed: OrphanIndexer.IndexedHook?
 
         public init(checksums: Bool = false, repair: Bool = false) {
             self.checksums = checksums
@@ -182,7 +184,7 @@ public struct StorageVerifier: Sendable {
         }
 
         // Files no row points at.
-        let indexer = OrphanIndexer(layout: layout, io: io, actor: configuration.actor)
+        let indexer = OrphanIndexer(layout: layout, io: io, actor: configuration.actor, onIndexed: configuration.onIndexed)
         for path in files.keys.sorted() {
             var drift = Drift(
                 kind: .fileWithoutRow, path: path, sopInstanceUID: StartupRecovery.sopInstanceUID(of: path),

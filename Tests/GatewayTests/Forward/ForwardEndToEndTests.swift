@@ -1,3 +1,4 @@
+import DICOMNetwork
 import Foundation
 import Gateway
 import JobQueue
@@ -194,6 +195,42 @@ struct ForwardEndToEndTests {
             // The ledger is written just before the queue hears of the completion.
             let ended = try await gw.eventually { try await gw.count("SELECT count(*) FROM dicom_gw.job_history") == 4 }
             #expect(ended)
+        }
+    }
+
+    @Test("a file recovery indexes (placed, then a crash before commit) is forwarded like a received one; the resend adds nothing")
+    func indexedOrphanIsForwarded() async throws {
+        try await ForwardHarness.run { gw in
+            let peer = try StoreSCPPeer(directory: gw.root.appendingPathComponent("peer"))
+            try await peer.start()
+            try await gw.addDestination("pacs", port: peer.port)
+                        // A condition on a tag the row does not hold: the hook reads it from the file.
+            try await gw.addRoute("station", to: ["pacs"]) { $0.conditions = [try RouteCondition(parsing: "StationName=ORPHANST")] }
+            let (study, files) = try await gw.makeStudy(count: 1, modify: ["-i", "(0008,1010)=ORPHANST"])
+            let summary = try await DICOMFileSummary.read(path: files[0].path)
+            let sop = summary.sopInstanceUID
+            // The crash window: the file is in the tree, its transaction never committed.
+            let path = "storage/studies/\(study)/\(study).1/\(sop).dcm"
+            try FileManager.default.createDirectory(
+                atPath: gw.layout.absolute("storage/studies/\(study)/\(study).1"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: files[0].path, toPath: gw.layout.absolute(path))
+
+            let hook = ForwardHooks(queue: JobQueue(pool: gw.pool, logger: gw.logger)).orphanIndexedHook(layout: gw.layout, io: BlockingIO())
+            let recovered = try await StartupRecovery.indexOrphans(
+                in: gw.layout, io: BlockingIO(), pool: gw.pool,
+                modifiedBefore: Int64((Date().timeIntervalSince1970 + 1) * 1e9), onIndexed: hook)
+            #expect(recovered.indexed == 1)
+            let delivered = try await gw.eventually {
+                try await gw.count("SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'") == 1
+            }
+            #expect(delivered)
+            #expect(peer.files.count == 1)
+
+            // The sender never saw 0000 and sends it again: an identical duplicate, no new job.
+            try await gw.send(files)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.deliveries") == 1)
+            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.instances") == 1)
         }
     }
 }
