@@ -5,7 +5,9 @@
 #
 #   ct          500 x 0.5 MB CT-like instances, one storescu association
 #   small       5,000 x 10 KB instances, one association
-#   big         one 500 MB instance: the peak RSS check (constant memory)
+#   big         one 500 MB instance: the peak RSS check (constant memory), receiving it, then
+#               receiving and forwarding it to a second storescp (route + destination), beside
+#               dcmsend sending the same file
 #   concurrent  the CT series split over 8 storescu processes sending at once
 #   floor       what durability alone costs here: the file's fsync, the move and the
 #               directory's fsync (scripts/bench-fsync.py) and one commit (pgbench, one-row
@@ -50,9 +52,10 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
 fi
 gw="$root/.build/release/dicom-gw"
 
-gwpid=""; scppid=""; started_db=0
+gwpid=""; scppid=""; fwdpid=""; started_db=0
 cleanup() {
     if [ -n "$gwpid" ]; then pkill -KILL -P "$gwpid" 2>/dev/null || true; fi
+    if [ -n "$fwdpid" ]; then kill -KILL "$fwdpid" 2>/dev/null || true; fi
     if [ -n "$scppid" ]; then pkill -KILL -P "$scppid" 2>/dev/null || true; fi
     drop_db
     if [ "$started_db" = 1 ]; then scripts/dev-db.sh stop >&2 || true; fi
@@ -127,6 +130,12 @@ stop_scp() { pkill -KILL -P "$scppid" 2>/dev/null || true; wait "$scppid" 2>/dev
 start_gw() {  # $1 = storage root, $2 = log name
     rm -rf "$1"; sync
     fresh_db
+    if [ -n "${forward_port:-}" ]; then
+        # One destination and a route taking everything: the gateway forwards what it stores.
+        "$gw" destination add peer --ae-title FWDPEER --host 127.0.0.1 --port "$forward_port" \
+            --database-url "$gw_url" --log-level warning >/dev/null
+        "$gw" route add all --to peer --database-url "$gw_url" --log-level warning >/dev/null
+    fi
     port=$(free_port)
     local level=warning
     if [ "${BENCH_PROFILE:-0}" = 1 ]; then level=trace; fi
@@ -243,8 +252,42 @@ if [ "$what" = concurrent ] || [ "$what" = all ]; then
     run_set concurrent "ingest CT, $senders senders at once" "report" "--fork" "${parts[@]}"
 fi
 if [ "$what" = big ] || [ "$what" = all ]; then
-    run_set big "one $big_label instance" "" "" "$(generate big 1 "$big_bytes")"
+    big_set=$(generate big 1 "$big_bytes")
+    run_set big "one $big_label instance" "" "" "$big_set"
     echo "(peak RSS is the whole process over its run; the big instance is the constant-memory check: target <= 64 MB)"
+
+    # Receiving and forwarding it: the gateway stores it and its worker sends it on to a
+    # second storescp; the peer is dcmsend sending the same file there.
+    fwd_dir="$work/fwd-peer"; rm -rf "$fwd_dir"; mkdir -p "$fwd_dir"
+    forward_port=$(free_port)
+    /usr/bin/storescp -aet FWDPEER +xa -od "$fwd_dir" "$forward_port" >/dev/null 2>&1 &
+    fwdpid=$!
+    wait_port "$forward_port"
+    /usr/bin/time -v -o "$work/dcmsend.time" /usr/bin/dcmsend -aet BENCH -aec FWDPEER -nuc +sd 127.0.0.1 "$forward_port" "$big_set" \
+        >"$work/dcmsend-big.log" 2>&1 || { echo "dcmsend failed: $(tail -3 "$work/dcmsend-big.log")" >&2; }
+    rm -rf "${fwd_dir:?}"/*
+    start_gw "$work/gw-root" bigforward
+    t0=$(now)
+    send "$port" "$big_set" >/dev/null
+    # Bounded wait for the forwarded copy (storescp writes it once the association releases).
+    for _ in $(seq 1 1200); do
+        [ "$(find "$fwd_dir" -type f | wc -l)" -ge 1 ] && [ -n "$(find "$fwd_dir" -type f -size +"$((big_bytes / 1024))"k)" ] && break
+        sleep 0.25
+    done
+    t1=$(now)
+    forwarded=$(find "$fwd_dir" -type f -size +"$((big_bytes / 1024))"k | wc -l)
+    stop_gw
+    kill -KILL "$fwdpid" 2>/dev/null || true; wait "$fwdpid" 2>/dev/null || true
+    forward_port=""
+    if [ "$forwarded" -ge 1 ]; then
+        gw_rss=$(peak_mb "$work/gw.time"); send_rss=$(peak_mb "$work/dcmsend.time")
+        printf 'receive + forward one %s instance: %.1f s, dicom-gw peak RSS %s MB | dcmsend sending it: %s MB\n' \
+            "$big_label" "$(echo "$t1 - $t0" | bc -l)" "$gw_rss" "$send_rss"
+        result "peak RSS receiving and forwarding one $big_label instance (MB; peer: dcmsend sending it)" "$gw_rss" "$send_rss" \
+            "$(awk -v g="$gw_rss" -v s="$send_rss" 'BEGIN {printf "%.2f", g/s}')" "<= 64 MB" big
+    else
+        echo "ERROR: the gateway did not forward the $big_label instance; log: $work/gw-bigforward.log" >&2
+    fi
 fi
 if [ "$what" = floor ] || [ "$what" = all ]; then
     pgbin=""
