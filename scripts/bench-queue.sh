@@ -12,7 +12,7 @@
 # Environment: BENCH_JOBS (200000), BENCH_SECONDS per pgbench run (5), BENCH_PIN_SECONDS
 # (600: how long the snapshot is held, as the issue asks), BENCH_FREE_SECONDS (120: the
 # unpinned run it is compared with; a steady state, it need not last as long), BENCH_CLIENTS
-# ("1 2 4 8 16"), BENCH_WORKERS ("1 4 16"),
+# ("1 2 4 8 16"), BENCH_WORKERS ("1 4 16"), BENCH_BATCHES ("1 10 50": claim sizes, for both),
 # BENCH_BIN (a queue-bench already built; default: swift build -c release), BENCH_DB_URL
 # (default: a database dicom_gw_queue_bench on a private cluster under .data/pg-bench started by dev-db.sh,
 # created and migrated here; stop it with DICOM_GW_DEV_DB_DIR=.data/pg-bench
@@ -34,6 +34,7 @@ pin_seconds=${BENCH_PIN_SECONDS:-600}
 free_seconds=${BENCH_FREE_SECONDS:-$(( pin_seconds < 120 ? pin_seconds : 120 ))}
 clients_list=${BENCH_CLIENTS:-"1 2 4 8 16"}
 workers_list=${BENCH_WORKERS:-"1 4 16"}
+batches=${BENCH_BATCHES:-"1 10 50"}
 pgbin=/usr/lib/postgresql/15/bin
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
@@ -122,7 +123,7 @@ result() {
 pgbench_section() {
     echo "== ceiling: pgbench, claim+complete SQL (jobs/s, ${seconds}s per run) =="
     printf "%-8s" "batch"; for c in $clients_list; do printf "%10s" "c=$c"; done; echo
-    for batch in 1 50; do
+    for batch in $batches; do
         printf "%-8s" "$batch"
         for c in $clients_list; do
             reset_queue "$jobs"
@@ -144,7 +145,7 @@ swift_section() {
     local bin; bin=$(bench_bin)
     echo "== Swift JobQueue draining $jobs pre-enqueued no-op jobs (batch 1: the first ${drain1_seconds} s) =="
     printf "%-8s%-9s%12s%12s%8s\n" "batch" "workers" "jobs/s" "ceiling" "ratio"
-    for batch in 1 50; do
+    for batch in $batches; do
         for w in $workers_list; do
             reset_queue "$jobs"
             # One at a time drains slowly: measure 15 s of it rather than the whole fill.
@@ -160,7 +161,7 @@ swift_section() {
     done
     while read -r batch w r c; do
         result "queue drain, batch $batch, $w workers (jobs/s; peer: pgbench same SQL, $w clients)" "$r" "$c" \
-            ">= 0.75" "BENCH_WORKERS=$w scripts/bench-queue.sh swift"
+            ">= 0.75" "BENCH_BATCHES=$batch BENCH_WORKERS=$w scripts/bench-queue.sh swift"
     done < "$results/swift-table"
 }
 
