@@ -12,7 +12,8 @@
 # Environment: BENCH_JOBS (200000), BENCH_SECONDS per pgbench run (5), BENCH_PIN_SECONDS
 # (600: how long the snapshot is held, as the issue asks), BENCH_FREE_SECONDS (120: the
 # unpinned run it is compared with; a steady state, it need not last as long), BENCH_CLIENTS
-# ("1 2 4 8 16"), BENCH_WORKERS ("1 4 16"),
+# ("1 2 4 8 16"), BENCH_WORKERS ("1 4 16"), BENCH_BATCHES ("1 10 50": claim sizes, for both),
+# BENCH_DRAIN1_SECONDS (batch 1 drains, ours and the pgbench beside it: 15, or 3 under 100k jobs),
 # BENCH_BIN (a queue-bench already built; default: swift build -c release), BENCH_DB_URL
 # (default: a database dicom_gw_queue_bench on a private cluster under .data/pg-bench started by dev-db.sh,
 # created and migrated here; stop it with DICOM_GW_DEV_DB_DIR=.data/pg-bench
@@ -29,11 +30,13 @@ fi
 jobs=${BENCH_JOBS:-200000}
 seconds=${BENCH_SECONDS:-5}
 latency_seconds=${BENCH_LATENCY_SECONDS:-15}
-drain1_seconds=${BENCH_DRAIN1_SECONDS:-15}
+# Batch 1 runs (ours and pgbench's) last this long; short enough that the fill does not run dry.
+drain1_seconds=${BENCH_DRAIN1_SECONDS:-$(( jobs >= 100000 ? 15 : 3 ))}
 pin_seconds=${BENCH_PIN_SECONDS:-600}
 free_seconds=${BENCH_FREE_SECONDS:-$(( pin_seconds < 120 ? pin_seconds : 120 ))}
 clients_list=${BENCH_CLIENTS:-"1 2 4 8 16"}
 workers_list=${BENCH_WORKERS:-"1 4 16"}
+batches=${BENCH_BATCHES:-"1 10 50"}
 pgbin=/usr/lib/postgresql/15/bin
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
@@ -110,8 +113,6 @@ run_pgbench() {  # $1 batch  $2 clients  $3 seconds  -> jobs/s
         END { if (n > 0) printf "%.0f%s", tps * done / n, (dry ? "*" : "") }'
 }
 
-ceiling() { tr -d '*' < "$results/pgbench-b$1-c$2" 2>/dev/null || echo 0; }
-
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 # BENCH-RESULT <figure> <ours> <peer> <target> <rerun>: the ratio is computed here.
@@ -122,7 +123,7 @@ result() {
 pgbench_section() {
     echo "== ceiling: pgbench, claim+complete SQL (jobs/s, ${seconds}s per run) =="
     printf "%-8s" "batch"; for c in $clients_list; do printf "%10s" "c=$c"; done; echo
-    for batch in 1 50; do
+    for batch in $batches; do
         printf "%-8s" "$batch"
         for c in $clients_list; do
             reset_queue "$jobs"
@@ -142,25 +143,31 @@ bench_bin() {
 
 swift_section() {
     local bin; bin=$(bench_bin)
-    echo "== Swift JobQueue draining $jobs pre-enqueued no-op jobs (batch 1: the first ${drain1_seconds} s) =="
-    printf "%-8s%-9s%12s%12s%8s\n" "batch" "workers" "jobs/s" "ceiling" "ratio"
-    for batch in 1 50; do
+    echo "== Swift JobQueue draining $jobs pre-enqueued no-op jobs, pgbench on the same SQL run just before and after (batch 1: ${drain1_seconds} s each) =="
+    printf "%-8s%-9s%12s%12s%8s\n" "batch" "workers" "jobs/s" "pgbench" "ratio"
+    local before after r c
+    for batch in $batches; do
         for w in $workers_list; do
+            # The peer runs right before and right after ours, for as long (batch 1) or on the
+            # same fill (larger batches), and the ratio is against the mean of the two: on a
+            # shared machine the ceiling table above, minutes earlier, saw another load.
             reset_queue "$jobs"
-            # One at a time drains slowly: measure 15 s of it rather than the whole fill.
+            before=$(run_pgbench "$batch" "$w" "$drain1_seconds" | tr -d '*')
+            reset_queue "$jobs"
+            # One at a time drains slowly: measure the first seconds of it rather than the whole fill.
             r=$("$bin" drain --url "$url" --workers "$w" --batch "$batch" --jobs "$jobs" --quiet \
                 --max-seconds "$( [ "$batch" = 1 ] && echo "$drain1_seconds" || echo 3600 )")
-            echo "$r" > "$results/swift-b$batch-w$w"
-            [ -f "$results/pgbench-b$batch-c$w" ] || {
-                reset_queue "$jobs"; run_pgbench "$batch" "$w" "$seconds" > "$results/pgbench-b$batch-c$w"; }
-            c=$(ceiling "$batch" "$w")
-            printf "%-8s%-9s%12s%12s%8s\n" "$batch" "$w" "$r" "$c" "$(ratio "$r" "$c")"
+            reset_queue "$jobs"
+            after=$(run_pgbench "$batch" "$w" "$drain1_seconds" | tr -d '*')
+            c=$(awk -v a="${before:-0}" -v b="${after:-0}" 'BEGIN { printf "%.0f", (a + b) / 2 }')
+            printf "%-8s%-9s%12s%12s%8s   (pgbench before %s, after %s)\n" "$batch" "$w" "$r" "$c" "$(ratio "$r" "$c")" \
+                "$before" "$after"
             echo "$batch $w $r $c" >> "$results/swift-table"
         done
     done
     while read -r batch w r c; do
         result "queue drain, batch $batch, $w workers (jobs/s; peer: pgbench same SQL, $w clients)" "$r" "$c" \
-            ">= 0.75" "BENCH_WORKERS=$w scripts/bench-queue.sh swift"
+            ">= 0.75" "BENCH_BATCHES=$batch BENCH_WORKERS=$w scripts/bench-queue.sh swift"
     done < "$results/swift-table"
 }
 

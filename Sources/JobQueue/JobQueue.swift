@@ -130,8 +130,21 @@ public struct JobQueue: Sendable {
         queue: String, worker: Int64, limit: Int, lease: Duration, lanes: [String]?, hints: ClaimHints?,
         lookback: Duration = .zero, promoteWindow: Duration? = nil
     ) async throws -> [ClaimedJob] {
+        try await pool.withConnection { connection in
+            try await claim(
+                queue: queue, worker: worker, limit: limit, lease: lease, lanes: lanes, hints: hints,
+                lookback: lookback, promoteWindow: promoteWindow, on: connection)
+        }
+    }
+
+    /// A claim on `connection` (autocommit: no transaction may be open there), so a worker can
+    /// report its last batch and claim the next on one checkout (see `JobWorker`).
+    func claim(
+        queue: String, worker: Int64, limit: Int, lease: Duration, lanes: [String]?, hints: ClaimHints?,
+        lookback: Duration, promoteWindow: Duration?, on connection: PostgresConnection
+    ) async throws -> [ClaimedJob] {
         let h = (hints?.isEmpty ?? true) ? nil : hints?.arrays
-        let rows = try await pool.query(Self.claimSQL, [
+        let rows = try await connection.query(Self.claimSQL, [
             queue, worker, Int32(clamping: limit), lease.secondsDouble, lanes,
             h?.lanes, h?.priorities, h?.runAts, h?.ids, lookback.secondsDouble, promoteWindow?.secondsDouble,
         ])
@@ -164,7 +177,13 @@ public struct JobQueue: Sendable {
     @discardableResult
     public func complete(_ leases: [JobLease]) async throws -> [JobLease] {
         if leases.isEmpty { return [] }
-        let rows = try await pool.query(Self.completeSQL, [leases.map(\.jobID), leases.map(\.leaseID)])
+        return try await pool.withConnection { try await complete(leases, on: $0) }
+    }
+
+    /// ``complete(_:)`` on `connection`, in autocommit there.
+    func complete(_ leases: [JobLease], on connection: PostgresConnection) async throws -> [JobLease] {
+        if leases.isEmpty { return [] }
+        let rows = try await connection.query(Self.completeSQL, [leases.map(\.jobID), leases.map(\.leaseID)])
         let rejected = Set(try rows.first?.decode([Int64].self, column: "rejected") ?? [])
         return leases.filter { rejected.contains($0.jobID) }
     }

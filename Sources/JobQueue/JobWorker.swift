@@ -58,12 +58,14 @@ public final class JobWorker: Sendable {
         let wake = WakeSignal()
         let heartbeat = Task { await self.heartbeatLoop() }
         let listener: Task<Void, Never>? = configuration.listen ? Task { await self.listenLoop(wake) } : nil
+        // Unstructured and never cancelled: a stop must not cancel a handler or a report in
+        // flight; the loops see the stop through `wake` and end once their batch is reported.
+        // (So no task per batch is needed to shield it: that cost two thread hops per batch.)
+        let loops = (0..<configuration.concurrency).map { index in
+            Task { await self.claimLoop(index, wake) }
+        }
         await withTaskCancellationHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for index in 0..<configuration.concurrency {
-                    group.addTask { await self.claimLoop(index, wake) }
-                }
-            }
+            for loop in loops { await loop.value }
         } onCancel: {
             wake.stop()
         }
@@ -184,15 +186,24 @@ public final class JobWorker: Sendable {
     /// sweeps from the head every ``Configuration/fullSweepInterval``. Under a long-held
     /// snapshot the head of the index is a growing run of dead entries; only full sweeps
     /// walk it, and they are rare.
+    ///
+    /// The completions of a batch are reported on the same connection checkout as the next
+    /// claim, right after the handler returns (two statements, each in autocommit, as
+    /// before): one hand-off to the connection's thread and back per batch instead of two.
+    /// At batch size 1 those hand-offs, not the SQL, were most of a job's cost.
     private func claimLoop(_ index: Int, _ wake: WakeSignal) async {
         var hints = ClaimHints()
         var lastSweep = ContinuousClock.now
         var lastFull: ContinuousClock.Instant?
         var sweepNext = false
         var errorDelay = Duration.milliseconds(100)
-        while !wake.isStopped {
+        // Leases the handler completed, not yet reported: reported with the next claim.
+        var pending: [JobLease] = []
+        claiming: while !wake.isStopped {
             let generation = wake.generation
             guard let worker = workerID else {
+                await reportCompletions(pending)
+                pending = []
                 await wake.wait(after: generation, timeout: .milliseconds(200))
                 continue
             }
@@ -206,21 +217,41 @@ public final class JobWorker: Sendable {
                 mode = .hinted
             }
             let jobs: [ClaimedJob]
+            let toReport = pending
+            // The rejected leases once the completions went through (even if the claim failed).
+            var rejected: [JobLease]?
             do {
-                jobs = try await queue.claim(
-                    queue: configuration.queue, worker: worker, limit: configuration.batchSize,
-                    lease: configuration.leaseDuration, lanes: configuration.lanes,
-                    hints: mode == .full ? nil : hints,
-                    lookback: mode == .sweep ? configuration.hintLookback : .zero,
-                    promoteWindow: mode == .full ? nil : configuration.promoteWindow)
+                jobs = try await queue.pool.withConnection { connection in
+                    if !toReport.isEmpty {
+                        rejected = try await queue.complete(toReport, on: connection)
+                    }
+                    return try await queue.claim(
+                        queue: configuration.queue, worker: worker, limit: configuration.batchSize,
+                        lease: configuration.leaseDuration, lanes: configuration.lanes,
+                        hints: mode == .full ? nil : hints,
+                        lookback: mode == .sweep ? configuration.hintLookback : .zero,
+                        promoteWindow: mode == .full ? nil : configuration.promoteWindow,
+                        on: connection)
+                }
                 errorDelay = .milliseconds(100)
             } catch {
-                if wake.isStopped { return }
+                if let rejected {
+                    account(completed: toReport, rejected: rejected)
+                    pending = []
+                } else if !toReport.isEmpty {
+                    // The report failed: retry it alone, with backoff, before claiming again.
+                    await reportCompletions(toReport)
+                    pending = []
+                    continue
+                }
+                if wake.isStopped { break claiming }
                 logger.warning("job claim failed: \(error)")
                 await wake.wait(after: generation, timeout: errorDelay)
                 errorDelay = min(errorDelay * 2, .seconds(2))
                 continue
             }
+            if let rejected { account(completed: toReport, rejected: rejected) }
+            pending = []
             switch mode {
             case .full:
                 lastFull = now
@@ -243,12 +274,16 @@ public final class JobWorker: Sendable {
             if jobs.count == configuration.batchSize { wake.signalOne() }
             hints.record(jobs)
             counters.withLock { $0.claims += 1 }
-            // Unstructured: a stop must not cancel the handler or the report.
-            await Task { await self.runBatch(jobs, claimStartedAt: now) }.value
+            // This task is never cancelled (see run()): a stop lets the handler finish.
+            pending = await runBatch(jobs, claimStartedAt: now)
         }
+        // Stopping: the last batch's completions still go out (with retries).
+        await reportCompletions(pending)
     }
 
-    private func runBatch(_ jobs: [ClaimedJob], claimStartedAt: ContinuousClock.Instant) async {
+    /// Runs the handler and reports failures and snoozes; returns the leases it completed,
+    /// for the caller to report (with its next claim, or alone when stopping).
+    private func runBatch(_ jobs: [ClaimedJob], claimStartedAt: ContinuousClock.Instant) async -> [JobLease] {
         let batch = JobBatch(
             jobs: jobs, queue: queue, leaseDuration: configuration.leaseDuration, claimStartedAt: claimStartedAt)
         let results = await handler(batch)
@@ -258,19 +293,6 @@ public final class JobWorker: Sendable {
             let result = i < results.count
                 ? results[i] : .failed(.transient, message: "the handler returned no result for this job")
             if case .completed = result { done.append(job.lease) } else { others.append((job, result)) }
-        }
-        if !done.isEmpty {
-            let leases = done
-            let rejected = await reporting("complete") { try await self.queue.complete(leases) } ?? []
-            counters.withLock {
-                $0.completed += done.count - rejected.count
-                $0.stale += rejected.count
-            }
-            for lease in rejected {
-                logger.warning("completion of a superseded attempt rejected", metadata: [
-                    JobQueueMetadata.jobID: "\(lease.jobID)", JobQueueMetadata.leaseID: "\(lease.leaseID)",
-                ])
-            }
         }
         for (job, result) in others {
             switch result {
@@ -289,6 +311,27 @@ public final class JobWorker: Sendable {
                     if held == false { $0.stale += 1 } else { $0.snoozed += 1 }
                 }
             }
+        }
+        return done
+    }
+
+    /// Reports completions on their own checkout, retrying while the database is unreachable.
+    private func reportCompletions(_ leases: [JobLease]) async {
+        if leases.isEmpty { return }
+        let rejected = await reporting("complete") { try await self.queue.complete(leases) } ?? []
+        account(completed: leases, rejected: rejected)
+    }
+
+    /// Counts reported completions; those rejected were superseded attempts.
+    private func account(completed leases: [JobLease], rejected: [JobLease]) {
+        counters.withLock {
+            $0.completed += leases.count - rejected.count
+            $0.stale += rejected.count
+        }
+        for lease in rejected {
+            logger.warning("completion of a superseded attempt rejected", metadata: [
+                JobQueueMetadata.jobID: "\(lease.jobID)", JobQueueMetadata.leaseID: "\(lease.leaseID)",
+            ])
         }
     }
 

@@ -69,6 +69,29 @@ struct WorkerTests {
         }
     }
 
+    @Test("completions are reported as soon as their batch ends, with the next claim, not held until a stop")
+    func completionsReportedWhileRunning() async throws {
+        try await QueueFixture.with { f in
+            let worker = JobWorker(
+                queue: f.queue,
+                configuration: .init(queue: "q", concurrency: 2, batchSize: 1, pollInterval: .seconds(30), listen: false),
+                logger: TestDatabase.logger
+            ) { batch in batch.jobs.map { _ in .completed } }
+            try await f.queue.enqueue(.noop(3), into: "q")
+            let task = Task { try await worker.run() }
+            // The loops go idle (a 30 s poll) after the queue runs dry: the last completion
+            // must already be in history, not waiting for another claim or the stop.
+            let reported = try await f.eventually(timeout: .seconds(10), every: .milliseconds(20)) {
+                try await f.count("SELECT count(*) FROM dicom_gw.job_history WHERE outcome = 'completed'") == 3
+                    && worker.stats.completed == 3
+            }
+            #expect(reported, "history and counters: \(worker.stats)")
+            #expect(try await f.count("SELECT count(*) FROM dicom_gw.jobs") == 0)
+            task.cancel()
+            try await task.value
+        }
+    }
+
     @Test("handler results: completed, failed and snoozed are all recorded")
     func mixedResults() async throws {
         try await QueueFixture.with { f in
