@@ -23,6 +23,10 @@ public struct Destination: Sendable, Hashable {
     public var tlsCertificateFile: String?
     /// PEM key of the client certificate.
     public var tlsKeyFile: String?
+    /// With TLS, also check that the peer's certificate names `host` (a DNS subjectAltName, or
+    /// an IP one when `host` is an address), not only that a trusted CA signed it. True for new
+    /// destinations; rows that existed before schema version 11 were migrated with false.
+    public var tlsVerifyHostname = true
     /// Associations open at once towards this peer over all workers.
     public var maxAssociations = 2
     /// Objects sent on one association before it is released.
@@ -64,7 +68,8 @@ public struct Destination: Sendable, Hashable {
     public var tlsSettings: TLSSettings? {
         guard tlsEnabled else { return nil }
         return TLSSettings(
-            certificateChainPath: tlsCertificateFile, privateKeyPath: tlsKeyFile, trustRootsPath: tlsCAFile)
+            certificateChainPath: tlsCertificateFile, privateKeyPath: tlsKeyFile, trustRootsPath: tlsCAFile,
+            verifyHostname: tlsVerifyHostname)
     }
 
     /// Checks the values the schema would refuse, with a message an operator can act on.

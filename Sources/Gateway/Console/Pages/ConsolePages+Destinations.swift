@@ -165,7 +165,7 @@ extension ConsolePages {
     ) -> Response {
         let editable = viewer.can(.operator) && (destination?.source ?? "operator") == "operator"
         var checks: [String: Bool] = [:]
-        for key in ["tls_enabled", "enabled"] { checks[key] = values[key] == "on" }
+        for key in ["tls_enabled", "tls_verify_hostname", "enabled"] { checks[key] = values[key] == "on" }
         return renderer.render(
             "destination-form",
             DestinationFormPage(
@@ -181,7 +181,7 @@ extension ConsolePages {
     static func formValues(_ d: Destination) -> [String: String] {
         [
             "name": d.name, "ae_title": d.aeTitle, "host": d.host, "port": String(d.port), "calling_ae_title": d.callingAETitle ?? "",
-            "tls_enabled": d.tlsEnabled ? "on" : "", "tls_ca_file": d.tlsCAFile ?? "", "tls_certificate_file": d.tlsCertificateFile ?? "",
+            "tls_enabled": d.tlsEnabled ? "on" : "", "tls_verify_hostname": d.tlsVerifyHostname ? "on" : "", "tls_ca_file": d.tlsCAFile ?? "", "tls_certificate_file": d.tlsCertificateFile ?? "",
             "tls_key_file": d.tlsKeyFile ?? "", "max_associations": String(d.maxAssociations),
             "max_objects_per_association": String(d.maxObjectsPerAssociation), "max_attempts": String(d.maxAttempts),
             "retry_initial_delay": String(Int(d.retryInitialDelay)), "retry_max_delay": String(Int(d.retryMaxDelay)),
@@ -198,6 +198,7 @@ extension ConsolePages {
             values[key] = form.value(key) ?? ""
         }
         values["tls_enabled"] = form.checked("tls_enabled") ? "on" : ""
+        values["tls_verify_hostname"] = form.checked("tls_verify_hostname") ? "on" : ""
         values["enabled"] = form.checked("enabled") ? "on" : ""
         func text(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
         func integer(_ key: String, _ range: ClosedRange<Int>, default value: Int) -> Int {
@@ -238,6 +239,7 @@ extension ConsolePages {
         d.port = port
         d.callingAETitle = calling
         d.tlsEnabled = values["tls_enabled"] == "on"
+        d.tlsVerifyHostname = values["tls_verify_hostname"] == "on"
         for key in ["tls_ca_file", "tls_certificate_file", "tls_key_file"] {
             if let path = text(key), !path.hasPrefix("/") || path.utf8.count > 4096 { errors[key] = "an absolute path" }
         }

@@ -70,6 +70,7 @@ extension ConsoleTemplates {
             <label>TLS client key (path) <input name="tls_key_file" value="{{values.tls_key_file}}">{{#errors.tls_key_file}}<span class="field-error">{{.}}</span>{{/errors.tls_key_file}}</label>
             <label>Description <input name="description" value="{{values.description}}" maxlength="1000">{{#errors.description}}<span class="field-error">{{.}}</span>{{/errors.description}}</label>
             <label class="inline"><input type="checkbox" name="tls_enabled"{{#checks.tls_enabled}} checked{{/checks.tls_enabled}}> Use DICOM TLS</label>
+            <label class="inline"><input type="checkbox" name="tls_verify_hostname"{{#checks.tls_verify_hostname}} checked{{/checks.tls_verify_hostname}}> TLS: check that the certificate names the host</label>
             <label class="inline"><input type="checkbox" name="enabled"{{#checks.enabled}} checked{{/checks.enabled}}> Enabled (routes may send to it)</label>
           </fieldset>
           {{#editable}}<div class="actions"><button>{{#isNew}}Add destination{{/isNew}}{{^isNew}}Save changes{{/isNew}}</button><a class="button secondary" href="/ui/destinations">Cancel</a></div>{{/editable}}
