@@ -27,6 +27,10 @@ public struct Destination: Sendable, Hashable {
     /// an IP one when `host` is an address), not only that a trusted CA signed it. True for new
     /// destinations; rows that existed before schema version 11 were migrated with false.
     public var tlsVerifyHostname = true
+    /// Config sync only: the file's line did not say `tls_verify_hostname`, so an existing row
+    /// keeps its stored value (a destination declared before schema 11 keeps working as it
+    /// did) while a new row takes ``tlsVerifyHostname``.
+    var tlsVerifyHostnameUndeclared = false
     /// Associations open at once towards this peer over all workers.
     public var maxAssociations = 2
     /// Objects sent on one association before it is released.

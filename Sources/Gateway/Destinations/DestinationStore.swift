@@ -46,7 +46,8 @@ public struct DestinationStore: Sendable {
         let conflict = upsert ? """
             ON CONFLICT (name) DO UPDATE SET ae_title = excluded.ae_title, host = excluded.host, port = excluded.port,
                 calling_ae_title = excluded.calling_ae_title, tls_enabled = excluded.tls_enabled,
-                tls_verify_hostname = excluded.tls_verify_hostname,
+                tls_verify_hostname = CASE WHEN $22::boolean THEN dicom_gw.destinations.tls_verify_hostname
+                                           ELSE excluded.tls_verify_hostname END,
                 tls_ca_file = excluded.tls_ca_file, tls_certificate_file = excluded.tls_certificate_file,
                 tls_key_file = excluded.tls_key_file, max_associations = excluded.max_associations,
                 max_objects_per_association = excluded.max_objects_per_association,
@@ -56,6 +57,14 @@ public struct DestinationStore: Sendable {
                 source = excluded.source, description = excluded.description, updated_at = now()
             """ : ""
         let d = destination
+        var parameters: [any PostgresEncodable] = [
+            d.name, d.aeTitle, d.host, d.port, d.callingAETitle, d.tlsEnabled, d.tlsCAFile, d.tlsCertificateFile,
+            d.tlsKeyFile, d.maxAssociations, d.maxObjectsPerAssociation, d.maxAttempts, d.retryInitialDelay,
+            d.retryMaxDelay, d.breakerThreshold, d.breakerPause, d.enabled, d.paused, d.source, d.description,
+            d.tlsVerifyHostname,
+        ]
+        if upsert { parameters.append(d.tlsVerifyHostnameUndeclared) }
+        let bound = parameters
         let stored: Destination
         do {
             stored = try await pool.withTransaction { connection in
@@ -69,10 +78,7 @@ public struct DestinationStore: Sendable {
                     \(conflict)
                     RETURNING \(Self.columns)
                     """,
-                    [d.name, d.aeTitle, d.host, d.port, d.callingAETitle, d.tlsEnabled, d.tlsCAFile, d.tlsCertificateFile,
-                     d.tlsKeyFile, d.maxAssociations, d.maxObjectsPerAssociation, d.maxAttempts, d.retryInitialDelay,
-                     d.retryMaxDelay, d.breakerThreshold, d.breakerPause, d.enabled, d.paused, d.source, d.description,
-                     d.tlsVerifyHostname])
+                    bound)
                 guard let row = rows.first else { throw ForwardError(.notFound, "insert returned nothing") }
                 let saved = try Self.decode(row)
                 try await Self.configureLane(saved, on: connection)

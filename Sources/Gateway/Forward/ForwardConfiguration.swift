@@ -36,6 +36,8 @@ public struct ForwardConfiguration: Sendable, Equatable {
                     throw ForwardError(.invalidArgument, "forward.destinations '\(spec)': tls_verify_hostname must be true or false")
                 }
                 d.tlsVerifyHostname = verify
+            } else {
+                d.tlsVerifyHostnameUndeclared = true
             }
             d.tlsCAFile = take("tls_ca_file")
             d.tlsCertificateFile = take("tls_certificate_file")
