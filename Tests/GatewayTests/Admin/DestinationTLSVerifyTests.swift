@@ -109,6 +109,26 @@ struct DestinationTLSVerifyTests {
         }
     }
 
+    @Test("dicom-gw destination add verifies by default; update --tls-verify-hostname false turns it off; list says so")
+    func cli() async throws {
+        try await TestDatabase.withFresh(migrations: TestDatabase.repositoryMigrations) { database in
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("cli-tls-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            let cli = try GatewayCLI(databaseURL: database.url, root: root)
+            try await cli.run(["destination", "add", "pacs", "--ae-title", "PACS", "--host", "pacs.example.org", "--port", "2762", "--tls", "true"])
+            let added = try await database.withPool { try await DestinationStore(pool: $0).find(name: "pacs")?.tlsVerifyHostname }
+            #expect(added == true)
+            #expect(try await cli.run(["destination", "list"]).contains("pacs.example.org:2762 (TLS)\t"))
+            try await cli.run(["destination", "update", "pacs", "--tls-verify-hostname", "false"])
+            let (updated, audit) = try await database.withPool { pool in
+                (try await DestinationStore(pool: pool).find(name: "pacs")?.tlsVerifyHostname, try await Self.auditDetails(pool, "pacs"))
+            }
+            #expect(updated == false)
+            #expect(audit == ["destination.add true", "destination.update false"])
+            #expect(try await cli.run(["destination", "list"]).contains("(TLS, host name not verified)"))
+        }
+    }
+
     @Test("the API shows tls_verify_hostname, defaults it to true on create, and changes it on replace")
     func api() async throws {
         try await AdminTestDatabase.with { pool in
