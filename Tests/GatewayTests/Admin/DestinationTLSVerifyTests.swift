@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresClient
+import Storage
 import TestSupport
 import Testing
 
@@ -126,6 +127,40 @@ struct DestinationTLSVerifyTests {
             #expect(updated == false)
             #expect(audit == ["destination.add true", "destination.update false"])
             #expect(try await cli.run(["destination", "list"]).contains("(TLS, host name not verified)"))
+        }
+    }
+
+    @Test("dicom-gw serve warns once at start-up for each TLS destination without the host name check")
+    func serveWarns() async throws {
+        try await TestDatabase.withFresh(migrations: TestDatabase.repositoryMigrations) { database in
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("serve-tls-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            try StorageLayout(root: root.path).prepare()
+            try await database.withPool { pool in
+                let store = DestinationStore(pool: pool)
+                for (name, tls, verify) in [("lax", true, false), ("strict", true, true), ("plain", false, false)] {
+                    var d = Destination(name: name, aeTitle: "PACS", host: "127.0.0.1", port: 2762)
+                    d.tlsEnabled = tls
+                    d.tlsVerifyHostname = verify
+                    try await store.save(d, actor: .user("test"))
+                }
+            }
+            let cli = try GatewayCLI(databaseURL: database.url, root: root)
+            let port = try LoopbackPort.free()
+            let serve = try cli.start(
+                ["serve", "--port", "\(port)", "--host", "127.0.0.1", "--ae-title", "DICOM_GW",
+                 "--admin-listen", "127.0.0.1:\(try LoopbackPort.free())"], name: "serve")
+            defer { serve.signal(SIGKILL) }
+            let needle = "TLS destination does not verify the host name"
+            var up = false
+            for _ in 0..<300 where !up {
+                up = LoopbackPort.accepts(port) && serve.output.contains(needle)
+                if !up { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            let lines = serve.output.split(separator: "\n").filter { $0.contains(needle) }
+            #expect(up, "\(serve.output.suffix(2000))")
+            #expect(lines.count == 1, "\(lines)")
+            #expect(lines.first?.contains("forward.destination=lax") == true, "\(lines)")
         }
     }
 
