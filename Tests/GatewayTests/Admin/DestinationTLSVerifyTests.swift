@@ -206,10 +206,12 @@ struct DestinationTLSVerifyTests {
             #expect(saved.tlsVerifyHostname)
             let detail = try await browser.get("/ui/destinations/\(saved.id)")
             #expect(detail.text.contains(#"name="tls_verify_hostname" checked"#))
+            #expect(!detail.text.contains("without host name verification"))
             #expect(try await browser.post("/ui/destinations/\(saved.id)", base).status == .seeOther)
             #expect(try await store.find(id: saved.id)?.tlsVerifyHostname == false, "an unticked box turns the check off")
             let unticked = try await browser.get("/ui/destinations/\(saved.id)")
             #expect(unticked.text.contains(#"name="tls_verify_hostname">"#))
+            #expect(unticked.text.contains("DICOM TLS without host name verification"), "the detail page warns")
         }
     }
 }

@@ -41,6 +41,8 @@ extension ConsolePages {
         let canAct: Bool
         let paused: Bool
         let state: DestinationsPage.Row?
+        /// The stored destination uses TLS without host name verification.
+        let tlsUnverified: Bool
     }
 
     func registerDestinations(on router: Router<AdminRequestContext>) {
@@ -174,7 +176,8 @@ extension ConsolePages {
                     viewer: viewer, notice: notice, error: error),
                 action: destination.map { "/ui/destinations/\($0.id)" } ?? "/ui/destinations", isNew: destination == nil,
                 id: destination?.id, values: values, checks: checks, errors: errors, editable: editable,
-                canAct: viewer.can(.operator) && destination != nil, paused: destination?.paused ?? false, state: state),
+                canAct: viewer.can(.operator) && destination != nil, paused: destination?.paused ?? false, state: state,
+                tlsUnverified: destination?.tlsHostnameUnverified ?? false),
             status: errors.isEmpty && error == nil ? .ok : .unprocessableContent)
     }
 

@@ -52,6 +52,7 @@ extension ConsoleTemplates {
         </section>
         {{/state}}
         {{^editable}}{{^isNew}}<p class="banner warning">Read-only: {{#state.configManaged}}this destination is managed by the configuration file.{{/state.configManaged}}{{^state.configManaged}}changing destinations needs the operator role.{{/state.configManaged}}</p>{{/isNew}}{{/editable}}
+        {{#tlsUnverified}}<p class="banner warning">DICOM TLS without host name verification: any certificate its CA signed, for any host, is accepted from this destination.</p>{{/tlsUnverified}}
         <form class="card" method="post" action="{{action}}">
           <input type="hidden" name="csrf" value="{{chrome.csrf}}">
           <fieldset {{^editable}}disabled{{/editable}} class="form-grid">
