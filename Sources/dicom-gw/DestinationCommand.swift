@@ -24,6 +24,8 @@ struct DestinationCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Consecutive connection failures that pause it (default 3).") var breakerThreshold: Int?
         @Option(name: .long, help: "Seconds the breaker pauses it (default 30).") var breakerPause: Double?
         @Option(name: .long, help: "Use DICOM-TLS (true/false).") var tls: Bool?
+        @Option(name: .long, help: "With TLS, check that the peer's certificate names --host (true/false; default true).")
+        var tlsVerifyHostname: Bool?
         @Option(name: .long, help: "PEM CA bundle for the peer's certificate.") var tlsCA: String?
         @Option(name: .long, help: "PEM client certificate.") var tlsCertificate: String?
         @Option(name: .long, help: "PEM client key.") var tlsKey: String?
@@ -43,6 +45,7 @@ struct DestinationCommand: AsyncParsableCommand {
             if let breakerThreshold { d.breakerThreshold = breakerThreshold }
             if let breakerPause { d.breakerPause = breakerPause }
             if let tls { d.tlsEnabled = tls }
+            if let tlsVerifyHostname { d.tlsVerifyHostname = tlsVerifyHostname }
             if let tlsCA { d.tlsCAFile = tlsCA }
             if let tlsCertificate { d.tlsCertificateFile = tlsCertificate }
             if let tlsKey { d.tlsKeyFile = tlsKey }
@@ -81,7 +84,7 @@ struct DestinationCommand: AsyncParsableCommand {
             print("NAME\tAE\tADDRESS\tASSOC\tOBJECTS\tATTEMPTS\tSTATE\tSOURCE")
             for d in all {
                 let state = !d.enabled ? "disabled" : d.paused ? "paused" : "enabled"
-                print("\(d.name)\t\(d.aeTitle)\t\(d.host):\(d.port)\(d.tlsEnabled ? " (TLS)" : "")\t\(d.maxAssociations)\t\(d.maxObjectsPerAssociation)\t\(d.maxAttempts)\t\(state)\t\(d.source)")
+                print("\(d.name)\t\(d.aeTitle)\t\(d.host):\(d.port)\(d.tlsEnabled ? (d.tlsVerifyHostname ? " (TLS)" : " (TLS, host name not verified)") : "")\t\(d.maxAssociations)\t\(d.maxObjectsPerAssociation)\t\(d.maxAttempts)\t\(state)\t\(d.source)")
             }
         }
     }

@@ -129,7 +129,8 @@ public final class AssociationHandler: ChannelDuplexHandler {
                 self.logger.warning("invalid PDU", metadata: [LogKey.error: "\(error)"])
             }
             self.run(self.machine.handle(.invalidPDU(error.abortReason)), context: context)
-        } else if error is NIOSSLError || error is BoringSSLError {
+        } else if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            // NIOSSLExtraError carries the host name check's refusal (failedToValidateHostname).
             self.lastError = "TLS handshake or record failure: \(error)"
             self.logger.warning("TLS failure", metadata: [LogKey.error: "\(error)"])
             context.close(promise: nil)

@@ -23,6 +23,14 @@ public struct Destination: Sendable, Hashable {
     public var tlsCertificateFile: String?
     /// PEM key of the client certificate.
     public var tlsKeyFile: String?
+    /// With TLS, also check that the peer's certificate names `host` (a DNS subjectAltName, or
+    /// an IP one when `host` is an address), not only that a trusted CA signed it. True for new
+    /// destinations; rows that existed before schema version 11 were migrated with false.
+    public var tlsVerifyHostname = true
+    /// Config sync only: the file's line did not say `tls_verify_hostname`, so an existing row
+    /// keeps its stored value (a destination declared before schema 11 keeps working as it
+    /// did) while a new row takes ``tlsVerifyHostname``.
+    var tlsVerifyHostnameUndeclared = false
     /// Associations open at once towards this peer over all workers.
     public var maxAssociations = 2
     /// Objects sent on one association before it is released.
@@ -64,7 +72,8 @@ public struct Destination: Sendable, Hashable {
     public var tlsSettings: TLSSettings? {
         guard tlsEnabled else { return nil }
         return TLSSettings(
-            certificateChainPath: tlsCertificateFile, privateKeyPath: tlsKeyFile, trustRootsPath: tlsCAFile)
+            certificateChainPath: tlsCertificateFile, privateKeyPath: tlsKeyFile, trustRootsPath: tlsCAFile,
+            verifyHostname: tlsVerifyHostname)
     }
 
     /// Checks the values the schema would refuse, with a message an operator can act on.

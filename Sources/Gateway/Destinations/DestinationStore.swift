@@ -12,7 +12,7 @@ public struct DestinationStore: Sendable {
 
     static let columns = """
         id, name, ae_title::text AS ae_title, host, port, calling_ae_title::text AS calling_ae_title, tls_enabled,
-        tls_ca_file, tls_certificate_file, tls_key_file, max_associations, max_objects_per_association,
+        tls_verify_hostname, tls_ca_file, tls_certificate_file, tls_key_file, max_associations, max_objects_per_association,
         max_attempts, extract(epoch FROM retry_initial_delay)::float8 AS retry_initial_delay,
         extract(epoch FROM retry_max_delay)::float8 AS retry_max_delay, breaker_threshold,
         extract(epoch FROM breaker_pause)::float8 AS breaker_pause, enabled, paused, source, description
@@ -46,6 +46,8 @@ public struct DestinationStore: Sendable {
         let conflict = upsert ? """
             ON CONFLICT (name) DO UPDATE SET ae_title = excluded.ae_title, host = excluded.host, port = excluded.port,
                 calling_ae_title = excluded.calling_ae_title, tls_enabled = excluded.tls_enabled,
+                tls_verify_hostname = CASE WHEN $22::boolean THEN dicom_gw.destinations.tls_verify_hostname
+                                           ELSE excluded.tls_verify_hostname END,
                 tls_ca_file = excluded.tls_ca_file, tls_certificate_file = excluded.tls_certificate_file,
                 tls_key_file = excluded.tls_key_file, max_associations = excluded.max_associations,
                 max_objects_per_association = excluded.max_objects_per_association,
@@ -55,21 +57,28 @@ public struct DestinationStore: Sendable {
                 source = excluded.source, description = excluded.description, updated_at = now()
             """ : ""
         let d = destination
+        var parameters: [any PostgresEncodable] = [
+            d.name, d.aeTitle, d.host, d.port, d.callingAETitle, d.tlsEnabled, d.tlsCAFile, d.tlsCertificateFile,
+            d.tlsKeyFile, d.maxAssociations, d.maxObjectsPerAssociation, d.maxAttempts, d.retryInitialDelay,
+            d.retryMaxDelay, d.breakerThreshold, d.breakerPause, d.enabled, d.paused, d.source, d.description,
+            d.tlsVerifyHostname,
+        ]
+        if upsert { parameters.append(d.tlsVerifyHostnameUndeclared) }
+        let bound = parameters
         let stored: Destination
         do {
             stored = try await pool.withTransaction { connection in
                 let rows = try await connection.query("""
                     INSERT INTO dicom_gw.destinations (name, ae_title, host, port, calling_ae_title, tls_enabled, tls_ca_file,
                         tls_certificate_file, tls_key_file, max_associations, max_objects_per_association, max_attempts,
-                        retry_initial_delay, retry_max_delay, breaker_threshold, breaker_pause, enabled, paused, source, description)
+                        retry_initial_delay, retry_max_delay, breaker_threshold, breaker_pause, enabled, paused, source, description,
+                        tls_verify_hostname)
                     VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10::int, $11::int, $12::int, make_interval(secs => $13),
-                        make_interval(secs => $14), $15::int, make_interval(secs => $16), $17, $18, $19, $20)
+                        make_interval(secs => $14), $15::int, make_interval(secs => $16), $17, $18, $19, $20, $21)
                     \(conflict)
                     RETURNING \(Self.columns)
                     """,
-                    [d.name, d.aeTitle, d.host, d.port, d.callingAETitle, d.tlsEnabled, d.tlsCAFile, d.tlsCertificateFile,
-                     d.tlsKeyFile, d.maxAssociations, d.maxObjectsPerAssociation, d.maxAttempts, d.retryInitialDelay,
-                     d.retryMaxDelay, d.breakerThreshold, d.breakerPause, d.enabled, d.paused, d.source, d.description])
+                    bound)
                 guard let row = rows.first else { throw ForwardError(.notFound, "insert returned nothing") }
                 let saved = try Self.decode(row)
                 try await Self.configureLane(saved, on: connection)
@@ -95,12 +104,12 @@ public struct DestinationStore: Sendable {
                     max_associations = $11::int, max_objects_per_association = $12::int, max_attempts = $13::int,
                     retry_initial_delay = make_interval(secs => $14), retry_max_delay = make_interval(secs => $15),
                     breaker_threshold = $16::int, breaker_pause = make_interval(secs => $17), enabled = $18, paused = $19,
-                    description = $20, updated_at = now()
+                    description = $20, tls_verify_hostname = $21, updated_at = now()
                 WHERE id = $1
                 """,
                 [d.id, d.name, d.aeTitle, d.host, d.port, d.callingAETitle, d.tlsEnabled, d.tlsCAFile, d.tlsCertificateFile,
                  d.tlsKeyFile, d.maxAssociations, d.maxObjectsPerAssociation, d.maxAttempts, d.retryInitialDelay,
-                 d.retryMaxDelay, d.breakerThreshold, d.breakerPause, d.enabled, d.paused, d.description])
+                 d.retryMaxDelay, d.breakerThreshold, d.breakerPause, d.enabled, d.paused, d.description, d.tlsVerifyHostname])
             guard n == 1 else { throw ForwardError(.notFound, "no destination with id \(d.id)") }
             try await Self.configureLane(d, on: connection)
             try await Audit.record(actor, action: "destination.update", objectType: "destination", objectID: d.name,
@@ -158,6 +167,7 @@ public struct DestinationStore: Sendable {
         d.id = try row.decode(Int64.self, column: "id")
         d.callingAETitle = try row.decode(String?.self, column: "calling_ae_title")
         d.tlsEnabled = try row.decode(Bool.self, column: "tls_enabled")
+        d.tlsVerifyHostname = try row.decode(Bool.self, column: "tls_verify_hostname")
         d.tlsCAFile = try row.decode(String?.self, column: "tls_ca_file")
         d.tlsCertificateFile = try row.decode(String?.self, column: "tls_certificate_file")
         d.tlsKeyFile = try row.decode(String?.self, column: "tls_key_file")
@@ -179,6 +189,7 @@ public struct DestinationStore: Sendable {
 extension Destination {
     var auditDetails: [String: String] {
         ["ae_title": aeTitle, "host": host, "port": String(port), "max_associations": String(maxAssociations),
-         "enabled": String(enabled), "paused": String(paused), "source": source]
+         "enabled": String(enabled), "paused": String(paused), "source": source,
+         "tls_enabled": String(tlsEnabled), "tls_verify_hostname": String(tlsVerifyHostname)]
     }
 }

@@ -30,6 +30,15 @@ public struct ForwardConfiguration: Sendable, Equatable {
             if let v = take("breaker_threshold").flatMap(Int.init) { d.breakerThreshold = v }
             if let v = take("breaker_pause").flatMap(Double.init) { d.breakerPause = v }
             if let v = take("tls") { d.tlsEnabled = v == "true" }
+            // Strict, unlike the other words: a typo must not silently turn the check off (or on).
+            if let v = take("tls_verify_hostname") {
+                guard let verify = Bool(v) else {
+                    throw ForwardError(.invalidArgument, "forward.destinations '\(spec)': tls_verify_hostname must be true or false")
+                }
+                d.tlsVerifyHostname = verify
+            } else {
+                d.tlsVerifyHostnameUndeclared = true
+            }
             d.tlsCAFile = take("tls_ca_file")
             d.tlsCertificateFile = take("tls_certificate_file")
             d.tlsKeyFile = take("tls_key_file")

@@ -185,6 +185,12 @@ public final class GatewayServer: Sendable {
         } catch {
             logger.error("forwarding set-up failed: \(error)")
         }
+        // Apart from the set-up above: an unparsable declaration must not hide the warning.
+        do {
+            Destination.warnUnverifiedTLS(try await DestinationStore(pool: pool).list(), logger: logger)
+        } catch {
+            logger.error("could not read the destinations to check their TLS settings: \(error)")
+        }
     }
 
     private func checkSchema() async {

@@ -21,6 +21,7 @@ struct DestinationsResource: AdminResource {
         let port: Int
         let callingAETitle: String?
         let tlsEnabled: Bool
+        let tlsVerifyHostname: Bool
         let tlsCAFile: String?
         let tlsCertificateFile: String?
         let tlsKeyFile: String?
@@ -41,6 +42,7 @@ struct DestinationsResource: AdminResource {
             case aeTitle = "ae_title"
             case callingAETitle = "calling_ae_title"
             case tlsEnabled = "tls_enabled"
+            case tlsVerifyHostname = "tls_verify_hostname"
             case tlsCAFile = "tls_ca_file"
             case tlsCertificateFile = "tls_certificate_file"
             case tlsKeyFile = "tls_key_file"
@@ -61,6 +63,7 @@ struct DestinationsResource: AdminResource {
             port = d.port
             callingAETitle = d.callingAETitle
             tlsEnabled = d.tlsEnabled
+            tlsVerifyHostname = d.tlsVerifyHostname
             tlsCAFile = d.tlsCAFile
             tlsCertificateFile = d.tlsCertificateFile
             tlsKeyFile = d.tlsKeyFile
@@ -87,6 +90,7 @@ struct DestinationsResource: AdminResource {
         let port: Int?
         let callingAETitle: String?
         let tlsEnabled: Bool?
+        let tlsVerifyHostname: Bool?
         let tlsCAFile: String?
         let tlsCertificateFile: String?
         let tlsKeyFile: String?
@@ -105,6 +109,7 @@ struct DestinationsResource: AdminResource {
             case aeTitle = "ae_title"
             case callingAETitle = "calling_ae_title"
             case tlsEnabled = "tls_enabled"
+            case tlsVerifyHostname = "tls_verify_hostname"
             case tlsCAFile = "tls_ca_file"
             case tlsCertificateFile = "tls_certificate_file"
             case tlsKeyFile = "tls_key_file"
@@ -158,6 +163,7 @@ struct DestinationsResource: AdminResource {
             d.paused = base?.paused ?? false
             d.callingAETitle = callingAETitle
             d.tlsEnabled = tlsEnabled ?? false
+            d.tlsVerifyHostname = tlsVerifyHostname ?? defaults.tlsVerifyHostname
             d.tlsCAFile = tlsCAFile
             d.tlsCertificateFile = tlsCertificateFile
             d.tlsKeyFile = tlsKeyFile

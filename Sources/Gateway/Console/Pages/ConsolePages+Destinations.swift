@@ -41,6 +41,8 @@ extension ConsolePages {
         let canAct: Bool
         let paused: Bool
         let state: DestinationsPage.Row?
+        /// The stored destination uses TLS without host name verification.
+        let tlsUnverified: Bool
     }
 
     func registerDestinations(on router: Router<AdminRequestContext>) {
@@ -165,7 +167,7 @@ extension ConsolePages {
     ) -> Response {
         let editable = viewer.can(.operator) && (destination?.source ?? "operator") == "operator"
         var checks: [String: Bool] = [:]
-        for key in ["tls_enabled", "enabled"] { checks[key] = values[key] == "on" }
+        for key in ["tls_enabled", "tls_verify_hostname", "enabled"] { checks[key] = values[key] == "on" }
         return renderer.render(
             "destination-form",
             DestinationFormPage(
@@ -174,14 +176,15 @@ extension ConsolePages {
                     viewer: viewer, notice: notice, error: error),
                 action: destination.map { "/ui/destinations/\($0.id)" } ?? "/ui/destinations", isNew: destination == nil,
                 id: destination?.id, values: values, checks: checks, errors: errors, editable: editable,
-                canAct: viewer.can(.operator) && destination != nil, paused: destination?.paused ?? false, state: state),
+                canAct: viewer.can(.operator) && destination != nil, paused: destination?.paused ?? false, state: state,
+                tlsUnverified: destination?.tlsHostnameUnverified ?? false),
             status: errors.isEmpty && error == nil ? .ok : .unprocessableContent)
     }
 
     static func formValues(_ d: Destination) -> [String: String] {
         [
             "name": d.name, "ae_title": d.aeTitle, "host": d.host, "port": String(d.port), "calling_ae_title": d.callingAETitle ?? "",
-            "tls_enabled": d.tlsEnabled ? "on" : "", "tls_ca_file": d.tlsCAFile ?? "", "tls_certificate_file": d.tlsCertificateFile ?? "",
+            "tls_enabled": d.tlsEnabled ? "on" : "", "tls_verify_hostname": d.tlsVerifyHostname ? "on" : "", "tls_ca_file": d.tlsCAFile ?? "", "tls_certificate_file": d.tlsCertificateFile ?? "",
             "tls_key_file": d.tlsKeyFile ?? "", "max_associations": String(d.maxAssociations),
             "max_objects_per_association": String(d.maxObjectsPerAssociation), "max_attempts": String(d.maxAttempts),
             "retry_initial_delay": String(Int(d.retryInitialDelay)), "retry_max_delay": String(Int(d.retryMaxDelay)),
@@ -198,6 +201,7 @@ extension ConsolePages {
             values[key] = form.value(key) ?? ""
         }
         values["tls_enabled"] = form.checked("tls_enabled") ? "on" : ""
+        values["tls_verify_hostname"] = form.checked("tls_verify_hostname") ? "on" : ""
         values["enabled"] = form.checked("enabled") ? "on" : ""
         func text(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
         func integer(_ key: String, _ range: ClosedRange<Int>, default value: Int) -> Int {
@@ -238,6 +242,7 @@ extension ConsolePages {
         d.port = port
         d.callingAETitle = calling
         d.tlsEnabled = values["tls_enabled"] == "on"
+        d.tlsVerifyHostname = values["tls_verify_hostname"] == "on"
         for key in ["tls_ca_file", "tls_certificate_file", "tls_key_file"] {
             if let path = text(key), !path.hasPrefix("/") || path.utf8.count > 4096 { errors[key] = "an absolute path" }
         }

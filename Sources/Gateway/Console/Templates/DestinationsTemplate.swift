@@ -52,6 +52,7 @@ extension ConsoleTemplates {
         </section>
         {{/state}}
         {{^editable}}{{^isNew}}<p class="banner warning">Read-only: {{#state.configManaged}}this destination is managed by the configuration file.{{/state.configManaged}}{{^state.configManaged}}changing destinations needs the operator role.{{/state.configManaged}}</p>{{/isNew}}{{/editable}}
+        {{#tlsUnverified}}<p class="banner warning">DICOM TLS without host name verification: any certificate its CA signed, for any host, is accepted from this destination.</p>{{/tlsUnverified}}
         <form class="card" method="post" action="{{action}}">
           <input type="hidden" name="csrf" value="{{chrome.csrf}}">
           <fieldset {{^editable}}disabled{{/editable}} class="form-grid">
@@ -70,6 +71,7 @@ extension ConsoleTemplates {
             <label>TLS client key (path) <input name="tls_key_file" value="{{values.tls_key_file}}">{{#errors.tls_key_file}}<span class="field-error">{{.}}</span>{{/errors.tls_key_file}}</label>
             <label>Description <input name="description" value="{{values.description}}" maxlength="1000">{{#errors.description}}<span class="field-error">{{.}}</span>{{/errors.description}}</label>
             <label class="inline"><input type="checkbox" name="tls_enabled"{{#checks.tls_enabled}} checked{{/checks.tls_enabled}}> Use DICOM TLS</label>
+            <label class="inline"><input type="checkbox" name="tls_verify_hostname"{{#checks.tls_verify_hostname}} checked{{/checks.tls_verify_hostname}}> TLS: check that the certificate names the host</label>
             <label class="inline"><input type="checkbox" name="enabled"{{#checks.enabled}} checked{{/checks.enabled}}> Enabled (routes may send to it)</label>
           </fieldset>
           {{#editable}}<div class="actions"><button>{{#isNew}}Add destination{{/isNew}}{{^isNew}}Save changes{{/isNew}}</button><a class="button secondary" href="/ui/destinations">Cancel</a></div>{{/editable}}
