@@ -120,6 +120,7 @@ public struct ForwardHandler: Sendable {
             for i in items.indices { items[i].problem = "database: \(error)" }
             return items
         }
+        var reads: [(index: Int, relative: String, absolute: String)] = []
         for i in items.indices {
             guard let entry = paths[items[i].instanceID] else {
                 items[i].problem = "instance \(items[i].instanceID) no longer exists"
@@ -129,13 +130,23 @@ public struct ForwardHandler: Sendable {
                 items[i].problem = "the file was deleted (storage_state deleted)"
                 continue
             }
-            do {
-                items[i].file = try await ForwardFileSummary.read(path: layout.absolute(entry.path))
-            } catch {
-                items[i].problem = "cannot read \(entry.path): \(error)"
+            reads.append((i, entry.path, layout.absolute(entry.path)))
+        }
+        // Every file's meta information in one trip to an I/O thread, not one per object.
+        let summaries = await ForwardFileSummary.read(paths: reads.map(\.absolute))
+        for (read, summary) in zip(reads, summaries) {
+            switch summary {
+            case .success(let file): items[read.index].file = file
+            case .failure(let error): items[read.index].problem = "cannot read \(read.relative): \(error)"
             }
         }
         return items
+    }
+
+    /// Starts reading `file`'s data set for ``send``; nil without a file.
+    private static func readAhead(_ file: DICOMFileSummary?) -> Task<PreparedDataSet?, any Error>? {
+        guard let file else { return nil }
+        return Task { try await ClientAssociation.prepare(file) }
     }
 
     private func send(_ items: [Item], to destination: Destination, batch: JobBatch, logger: Logger) async -> [Outcome] {
@@ -181,10 +192,26 @@ public struct ForwardHandler: Sendable {
         do {
             try await client.withAssociation(host: destination.host, port: destination.port, contexts: contexts) { association in
                 connected = true
+                // The next object is read while the peer answers the current one, so neither the
+                // read nor its trip to an I/O thread waits in line between two C-STOREs. At most
+                // two data sets (4 MB each at most; larger ones stream) are in memory.
+                let files = pending.compactMap { items[$0].file }
+                var ahead = Self.readAhead(files.first)
+                var next = 1
+                defer { ahead?.cancel() }
                 for i in pending {
                     guard let file = items[i].file else { continue }
+                    let prepared = await ahead?.result
+                    ahead = Self.readAhead(next < files.count ? files[next] : nil)
+                    next += 1
                     do {
-                        let result = try await association.store(file: file)
+                        let result: StoreOutcome
+                        if case .some(.success(let data?)) = prepared, data.file == file {
+                            result = try await association.store(prepared: data)
+                        } else {
+                            // Too large to hold (streamed), or the read failed: the file path says why.
+                            result = try await association.store(file: file)
+                        }
                         outcomes[i] = Self.outcome(for: result, job: items[i].job, destination: destination)
                     } catch let error as AssociationError where error.code == .noAcceptedContext {
                         let message = "destination does not accept \(file.sopClassUID) in \(file.transferSyntaxUID)"

@@ -118,11 +118,23 @@ public struct ForwardOperations: Sendable {
                        groupKey: "study:\($0.study)", dedupeKey: "forward:\($0.dest):\($0.sop)")
             }
             let ids = try await queue.enqueue(jobs, into: ForwardHooks.queueName, on: connection)
+            var instances: [Int64] = [], studies: [String] = [], dests: [Int64] = [], routes: [Int64] = []
+            var policies: [String] = [], jobIDs: [Int64] = []
             for (i, row) in selected.enumerated() {
                 items[i].jobID = ids[i]
                 guard let id = ids[i] else { continue }
-                _ = try await connection.query("SELECT dicom_gw.forward_record($1, $2, $3, $4, $5, $6, $7)",
-                                               [row.instance, row.study, [row.dest], [row.route], [row.policy], [id], [Int64(0)]])
+                instances.append(row.instance); studies.append(row.study); dests.append(row.dest)
+                routes.append(row.route); policies.append(row.policy); jobIDs.append(id)
+            }
+            // One statement records every ledger row (one forward_record call per instance, in
+            // order), not one round trip per instance.
+            if !instances.isEmpty {
+                _ = try await connection.query("""
+                    SELECT count(dicom_gw.forward_record(t.instance, t.study, ARRAY[t.dest], ARRAY[t.route], ARRAY[t.policy],
+                                                         ARRAY[t.job], ARRAY[0::bigint]))
+                    FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[])
+                         WITH ORDINALITY AS t(instance, study, dest, route, policy, job, n)
+                    """, [instances, studies, dests, routes, policies, jobIDs])
             }
             try await Audit.record(actor, action: "forward.replay", objectType: study == nil ? "destination" : "study",
                                    objectID: study ?? destination ?? "", details: [
