@@ -1,5 +1,6 @@
 import DICOMNetwork
 import Foundation
+import NIOCore
 import Testing
 
 @Suite("SCU: data sets read ahead (prepare, store(prepared:))")
@@ -10,8 +11,9 @@ struct PreparedStoreTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = try Corpus.copy(["CT_small.dcm", "MR_small_implicit.dcm", "MR_small_expb.dcm", "JPEG2000.dcm"], into: dir)
         let metas = try files.map(TestPart10.init(url:))
-        var summaries: [DICOMFileSummary] = []
-        for file in files { summaries.append(try await DICOMFileSummary.read(path: file.path)) }
+        var read: [DICOMFileSummary] = []
+        for file in files { read.append(try await DICOMFileSummary.read(path: file.path)) }
+        let summaries = read
         let handler = RecordingStoreHandler()
         try await TestServer.with(TestServer.configuration(maxPDULength: 8192), handler: handler) { ports in
             let port = try #require(ports.plain)

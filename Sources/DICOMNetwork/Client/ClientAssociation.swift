@@ -29,6 +29,12 @@ public final class ClientAssociation {
     /// The peer's A-ASSOCIATE-AC.
     public let accept: AssociateAccept
 
+    /// The association's event loop as a task executor. A sender that only awaits (no blocking
+    /// calls) may prefer it (`withTaskExecutorPreference`) around a run of operations, so each
+    /// response is handled and the next request written on the thread that read the response.
+    public var preferredExecutor: any TaskExecutor { self.executor }
+
+    private let executor: EventLoopTaskExecutor
     private let reader: IndicationReader
     private let outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>
     private let logger: Logger
@@ -38,8 +44,9 @@ public final class ClientAssociation {
 
     init(
         request: AssociateRequest, accept: AssociateAccept, reader: IndicationReader,
-        outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>, logger: Logger
+        outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>, eventLoop: any EventLoop, logger: Logger
     ) {
+        self.executor = EventLoopTaskExecutor(eventLoop)
         let proposed = Dictionary(request.presentationContexts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.acceptedContexts = accept.presentationContexts.compactMap { result in
             guard result.result == .acceptance, let proposal = proposed[result.id],
@@ -300,7 +307,23 @@ public final class ClientAssociation {
     /// The data set bytes of the file at `path` from `offset`, read on an I/O thread in one
     /// go (open, size, read, close); nil when they exceed `limit` (then they are streamed).
     static func readDataSet(path: String, from offset: Int64, upTo limit: Int64) async throws -> ByteBuffer? {
-        try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer? in
+        try await NIOThreadPool.singleton.runIfActive { try readDataSetBlocking(path: path, from: offset, upTo: limit) }
+    }
+
+    /// Starts reading `file`'s data set, as `prepare(_:)` does, on an I/O thread; the result
+    /// arrives on the association's event loop, so a sender preferring `preferredExecutor`
+    /// takes it without a trip through the cooperative pool (two thread hand-offs, not four).
+    /// The future holds nil when the data set is too large to hold (stream it with `store(file:)`).
+    public func readAhead(_ file: DICOMFileSummary) -> EventLoopFuture<PreparedDataSet?> {
+        NIOThreadPool.singleton.runIfActive(eventLoop: self.executor.eventLoop) {
+            try Self.readDataSetBlocking(path: file.path, from: file.dataSetOffset, upTo: Self.wholeReadLength)
+                .map { PreparedDataSet(file: file, bytes: $0) }
+        }
+    }
+
+    /// The blocking part of `readDataSet`; runs on an I/O thread.
+    static func readDataSetBlocking(path: String, from offset: Int64, upTo limit: Int64) throws -> ByteBuffer? {
+        do {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 throw AssociationError(code: .protocolError, message: "cannot open \(path): errno \(errno)")

@@ -143,12 +143,6 @@ public struct ForwardHandler: Sendable {
         return items
     }
 
-    /// Starts reading `file`'s data set for ``send``; nil without a file.
-    private static func readAhead(_ file: DICOMFileSummary?) -> Task<PreparedDataSet?, any Error>? {
-        guard let file else { return nil }
-        return Task { try await ClientAssociation.prepare(file) }
-    }
-
     private func send(_ items: [Item], to destination: Destination, batch: JobBatch, logger: Logger) async -> [Outcome] {
         var outcomes = items.map { item -> Outcome? in
             guard let problem = item.problem else { return nil }
@@ -192,34 +186,38 @@ public struct ForwardHandler: Sendable {
         do {
             try await client.withAssociation(host: destination.host, port: destination.port, contexts: contexts) { association in
                 connected = true
-                // The next object is read while the peer answers the current one, so neither the
-                // read nor its trip to an I/O thread waits in line between two C-STOREs. At most
-                // two data sets (4 MB each at most; larger ones stream) are in memory.
-                let files = pending.compactMap { items[$0].file }
-                var ahead = Self.readAhead(files.first)
-                var next = 1
-                defer { ahead?.cancel() }
-                for i in pending {
-                    guard let file = items[i].file else { continue }
-                    let prepared = await ahead?.result
-                    ahead = Self.readAhead(next < files.count ? files[next] : nil)
-                    next += 1
-                    do {
-                        let result: StoreOutcome
-                        if case .some(.success(let data?)) = prepared, data.file == file {
-                            result = try await association.store(prepared: data)
-                        } else {
-                            // Too large to hold (streamed), or the read failed: the file path says why.
-                            result = try await association.store(file: file)
+                // The loop only awaits (reads go to I/O threads, statements to their connections'
+                // threads), so it runs on the association's event loop: each response is handled,
+                // and the next request written, on the thread that read the response.
+                try await withTaskExecutorPreference(association.preferredExecutor) {
+                    // The next object is read while the peer answers the current one, so neither the
+                    // read nor its trip to an I/O thread waits in line between two C-STOREs. At most
+                    // two data sets (4 MB each at most; larger ones stream) are in memory.
+                    let files = pending.compactMap { items[$0].file }
+                    var ahead = files.first.map { association.readAhead($0) }
+                    var next = 1
+                    for i in pending {
+                        guard let file = items[i].file else { continue }
+                        let prepared = (try? await ahead?.get()) ?? nil
+                        ahead = next < files.count ? association.readAhead(files[next]) : nil
+                        next += 1
+                        do {
+                            let result: StoreOutcome
+                            if let data = prepared, data.file == file {
+                                result = try await association.store(prepared: data)
+                            } else {
+                                // Too large to hold (streamed), or the read failed: the file path says why.
+                                result = try await association.store(file: file)
+                            }
+                            outcomes[i] = Self.outcome(for: result, job: items[i].job, destination: destination)
+                        } catch let error as AssociationError where error.code == .noAcceptedContext {
+                            let message = "destination does not accept \(file.sopClassUID) in \(file.transferSyntaxUID)"
+                            outcomes[i] = Outcome(result: .failed(.permanent, message: message), state: "failed", status: nil, error: message)
                         }
-                        outcomes[i] = Self.outcome(for: result, job: items[i].job, destination: destination)
-                    } catch let error as AssociationError where error.code == .noAcceptedContext {
-                        let message = "destination does not accept \(file.sopClassUID) in \(file.transferSyntaxUID)"
-                        outcomes[i] = Outcome(result: .failed(.permanent, message: message), state: "failed", status: nil, error: message)
-                    }
-                    if ContinuousClock.now - lastExtend > .seconds(5) {
-                        lastExtend = .now
-                        _ = try? await batch.extendLeases()
+                        if ContinuousClock.now - lastExtend > .seconds(5) {
+                            lastExtend = .now
+                            _ = try? await batch.extendLeases()
+                        }
                     }
                 }
             }
