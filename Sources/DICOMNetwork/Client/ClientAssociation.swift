@@ -29,6 +29,12 @@ public final class ClientAssociation {
     /// The peer's A-ASSOCIATE-AC.
     public let accept: AssociateAccept
 
+    /// The association's event loop as a task executor. A sender that only awaits (no blocking
+    /// calls) may prefer it (`withTaskExecutorPreference`) around a run of operations, so each
+    /// response is handled and the next request written on the thread that read the response.
+    public var preferredExecutor: any TaskExecutor { self.executor }
+
+    private let executor: EventLoopTaskExecutor
     private let reader: IndicationReader
     private let outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>
     private let logger: Logger
@@ -38,8 +44,9 @@ public final class ClientAssociation {
 
     init(
         request: AssociateRequest, accept: AssociateAccept, reader: IndicationReader,
-        outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>, logger: Logger
+        outbound: NIOAsyncChannelOutboundWriter<AssociationCommand>, eventLoop: any EventLoop, logger: Logger
     ) {
+        self.executor = EventLoopTaskExecutor(eventLoop)
         let proposed = Dictionary(request.presentationContexts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.acceptedContexts = accept.presentationContexts.compactMap { result in
             guard result.result == .acceptance, let proposal = proposed[result.id],
@@ -106,19 +113,9 @@ public final class ClientAssociation {
         // write hands the command and every fragment to the channel. On a busy machine each
         // hop between threads costs a scheduling delay, and C-STORE waits on each object.
         if let whole = try await Self.readDataSet(path: path, from: dataSetOffset, upTo: Self.wholeReadLength) {
-            let messageID = self.takeMessageID()
-            guard !self.finished else {
-                throw AssociationError(code: .notAllowedInState, message: "association already released or aborted")
-            }
-            let command = CommandSet.storeRequest(
-                messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
+            return try await self.storeWhole(
+                whole, context: context, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
                 moveOriginatorAETitle: moveOriginatorAETitle, moveOriginatorMessageID: moveOriginatorMessageID)
-            var values = PresentationDataValue.fragments(
-                of: command.encoded(), contextID: context.id, isCommand: true, maxValueLength: self.maxValueLength)
-            values += PresentationDataValue.fragments(
-                of: whole, contextID: context.id, isCommand: false, maxValueLength: self.maxValueLength)
-            try await self.outbound.write(contentsOf: values.map { AssociationCommand.data([$0]) })
-            return try await self.storeOutcome(messageID: messageID)
         }
         return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
             let size = try await handle.info().size
@@ -154,6 +151,32 @@ public final class ClientAssociation {
             try await self.sendData(held ?? ByteBuffer(), contextID: context.id, isLast: true)
             return try await self.storeOutcome(messageID: messageID)
         }
+    }
+
+    /// Reads the data set of `file` into memory for a later `store(prepared:)`, off the caller's
+    /// thread (one trip to an I/O thread). Touches no association, so a sender may run it
+    /// for the next object while it awaits the peer's response to the current one.
+    /// - Returns: nil when the data set is larger than `wholeReadLength` (send such objects
+    ///   with `store(file:)`, which streams them).
+    /// - Throws: `AssociationError` when the file cannot be opened or read.
+    public static func prepare(_ file: DICOMFileSummary) async throws -> PreparedDataSet? {
+        guard let bytes = try await Self.readDataSet(path: file.path, from: file.dataSetOffset, upTo: Self.wholeReadLength) else {
+            return nil
+        }
+        return PreparedDataSet(file: file, bytes: bytes)
+    }
+
+    /// Sends an object read ahead by `prepare(_:)`: as read when a context carries its SOP
+    /// class in its transfer syntax, else as `store(file:)` does (converted from the file).
+    /// - Throws: `AssociationError`, as for `store(file:)`.
+    public func store(prepared: PreparedDataSet, priority: UInt16 = 0) async throws -> StoreOutcome {
+        let file = prepared.file
+        guard let context = self.context(for: file.sopClassUID, transferSyntax: file.transferSyntaxUID) else {
+            return try await self.store(file: file, priority: priority)
+        }
+        return try await self.storeWhole(
+            prepared.bytes, context: context, sopClassUID: file.sopClassUID, sopInstanceUID: file.sopInstanceUID,
+            priority: priority, moveOriginatorAETitle: nil, moveOriginatorMessageID: nil)
     }
 
     /// Sends one object whose data set is in memory.
@@ -284,7 +307,23 @@ public final class ClientAssociation {
     /// The data set bytes of the file at `path` from `offset`, read on an I/O thread in one
     /// go (open, size, read, close); nil when they exceed `limit` (then they are streamed).
     static func readDataSet(path: String, from offset: Int64, upTo limit: Int64) async throws -> ByteBuffer? {
-        try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer? in
+        try await NIOThreadPool.singleton.runIfActive { try readDataSetBlocking(path: path, from: offset, upTo: limit) }
+    }
+
+    /// Starts reading `file`'s data set, as `prepare(_:)` does, on an I/O thread; the result
+    /// arrives on the association's event loop, so a sender preferring `preferredExecutor`
+    /// takes it without a trip through the cooperative pool (two thread hand-offs, not four).
+    /// The future holds nil when the data set is too large to hold (stream it with `store(file:)`).
+    public func readAhead(_ file: DICOMFileSummary) -> EventLoopFuture<PreparedDataSet?> {
+        NIOThreadPool.singleton.runIfActive(eventLoop: self.executor.eventLoop) {
+            try Self.readDataSetBlocking(path: file.path, from: file.dataSetOffset, upTo: Self.wholeReadLength)
+                .map { PreparedDataSet(file: file, bytes: $0) }
+        }
+    }
+
+    /// The blocking part of `readDataSet`; runs on an I/O thread.
+    static func readDataSetBlocking(path: String, from offset: Int64, upTo limit: Int64) throws -> ByteBuffer? {
+        do {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 throw AssociationError(code: .protocolError, message: "cannot open \(path): errno \(errno)")
@@ -315,6 +354,27 @@ public final class ClientAssociation {
             }
             return buffer
         }
+    }
+
+    /// The command and every fragment of `dataSet` handed to the channel in one write (one hop
+    /// to the event loop, one flush), then the response awaited.
+    private func storeWhole(
+        _ dataSet: ByteBuffer, context: AcceptedContext, sopClassUID: String, sopInstanceUID: String, priority: UInt16,
+        moveOriginatorAETitle: String?, moveOriginatorMessageID: UInt16?
+    ) async throws -> StoreOutcome {
+        let messageID = self.takeMessageID()
+        guard !self.finished else {
+            throw AssociationError(code: .notAllowedInState, message: "association already released or aborted")
+        }
+        let command = CommandSet.storeRequest(
+            messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
+            moveOriginatorAETitle: moveOriginatorAETitle, moveOriginatorMessageID: moveOriginatorMessageID)
+        var values = PresentationDataValue.fragments(
+            of: command.encoded(), contextID: context.id, isCommand: true, maxValueLength: self.maxValueLength)
+        values += PresentationDataValue.fragments(
+            of: dataSet, contextID: context.id, isCommand: false, maxValueLength: self.maxValueLength)
+        try await self.outbound.write(contentsOf: values.map { AssociationCommand.data([$0]) })
+        return try await self.storeOutcome(messageID: messageID)
     }
 
     private func requireContext(_ sopClassUID: String, _ transferSyntaxUID: String) throws -> AcceptedContext {

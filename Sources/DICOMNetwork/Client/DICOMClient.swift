@@ -127,6 +127,7 @@ public struct DICOMClient: Sendable {
         } catch {
             throw AssociationError(code: .connectFailed, message: "\(host):\(port): \(error)")
         }
+        let eventLoop = channel.channel.eventLoop
         return try await channel.executeThenClose { inbound, outbound in
             let reader = IndicationReader(inbound)
             let accept: AssociateAccept
@@ -143,7 +144,7 @@ public struct DICOMClient: Sendable {
                 throw AssociationError(code: .protocolError, message: "unexpected answer to A-ASSOCIATE-RQ")
             }
             let association = ClientAssociation(
-                request: request, accept: accept, reader: reader, outbound: outbound, logger: logger)
+                request: request, accept: accept, reader: reader, outbound: outbound, eventLoop: eventLoop, logger: logger)
             let result: Result
             do {
                 result = try await body(association)

@@ -21,6 +21,18 @@ enum ForwardFileSummary {
         try await NIOThreadPool.singleton.runIfActive { try readBlocking(path: path) }
     }
 
+    /// Reads each of `paths` in order on one I/O thread trip; one result per path.
+    static func read(paths: [String]) async -> [Result<DICOMFileSummary, any Error>] {
+        guard !paths.isEmpty else { return [] }
+        do {
+            return try await NIOThreadPool.singleton.runIfActive {
+                paths.map { path in Result { try readBlocking(path: path) } }
+            }
+        } catch {
+            return paths.map { _ in .failure(error) }
+        }
+    }
+
     static func readBlocking(path: String) throws -> DICOMFileSummary {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {

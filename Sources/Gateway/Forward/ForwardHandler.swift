@@ -120,6 +120,7 @@ public struct ForwardHandler: Sendable {
             for i in items.indices { items[i].problem = "database: \(error)" }
             return items
         }
+        var reads: [(index: Int, relative: String, absolute: String)] = []
         for i in items.indices {
             guard let entry = paths[items[i].instanceID] else {
                 items[i].problem = "instance \(items[i].instanceID) no longer exists"
@@ -129,10 +130,14 @@ public struct ForwardHandler: Sendable {
                 items[i].problem = "the file was deleted (storage_state deleted)"
                 continue
             }
-            do {
-                items[i].file = try await ForwardFileSummary.read(path: layout.absolute(entry.path))
-            } catch {
-                items[i].problem = "cannot read \(entry.path): \(error)"
+            reads.append((i, entry.path, layout.absolute(entry.path)))
+        }
+        // Every file's meta information in one trip to an I/O thread, not one per object.
+        let summaries = await ForwardFileSummary.read(paths: reads.map(\.absolute))
+        for (read, summary) in zip(reads, summaries) {
+            switch summary {
+            case .success(let file): items[read.index].file = file
+            case .failure(let error): items[read.index].problem = "cannot read \(read.relative): \(error)"
             }
         }
         return items
@@ -181,18 +186,38 @@ public struct ForwardHandler: Sendable {
         do {
             try await client.withAssociation(host: destination.host, port: destination.port, contexts: contexts) { association in
                 connected = true
-                for i in pending {
-                    guard let file = items[i].file else { continue }
-                    do {
-                        let result = try await association.store(file: file)
-                        outcomes[i] = Self.outcome(for: result, job: items[i].job, destination: destination)
-                    } catch let error as AssociationError where error.code == .noAcceptedContext {
-                        let message = "destination does not accept \(file.sopClassUID) in \(file.transferSyntaxUID)"
-                        outcomes[i] = Outcome(result: .failed(.permanent, message: message), state: "failed", status: nil, error: message)
-                    }
-                    if ContinuousClock.now - lastExtend > .seconds(5) {
-                        lastExtend = .now
-                        _ = try? await batch.extendLeases()
+                // The loop only awaits (reads go to I/O threads, statements to their connections'
+                // threads), so it runs on the association's event loop: each response is handled,
+                // and the next request written, on the thread that read the response.
+                try await withTaskExecutorPreference(association.preferredExecutor) {
+                    // The next object is read while the peer answers the current one, so neither the
+                    // read nor its trip to an I/O thread waits in line between two C-STOREs. At most
+                    // two data sets (4 MB each at most; larger ones stream) are in memory.
+                    let files = pending.compactMap { items[$0].file }
+                    var ahead = files.first.map { association.readAhead($0) }
+                    var next = 1
+                    for i in pending {
+                        guard let file = items[i].file else { continue }
+                        let prepared = (try? await ahead?.get()) ?? nil
+                        ahead = next < files.count ? association.readAhead(files[next]) : nil
+                        next += 1
+                        do {
+                            let result: StoreOutcome
+                            if let data = prepared, data.file == file {
+                                result = try await association.store(prepared: data)
+                            } else {
+                                // Too large to hold (streamed), or the read failed: the file path says why.
+                                result = try await association.store(file: file)
+                            }
+                            outcomes[i] = Self.outcome(for: result, job: items[i].job, destination: destination)
+                        } catch let error as AssociationError where error.code == .noAcceptedContext {
+                            let message = "destination does not accept \(file.sopClassUID) in \(file.transferSyntaxUID)"
+                            outcomes[i] = Outcome(result: .failed(.permanent, message: message), state: "failed", status: nil, error: message)
+                        }
+                        if ContinuousClock.now - lastExtend > .seconds(5) {
+                            lastExtend = .now
+                            _ = try? await batch.extendLeases()
+                        }
                     }
                 }
             }

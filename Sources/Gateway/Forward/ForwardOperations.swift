@@ -118,11 +118,29 @@ public struct ForwardOperations: Sendable {
                        groupKey: "study:\($0.study)", dedupeKey: "forward:\($0.dest):\($0.sop)")
             }
             let ids = try await queue.enqueue(jobs, into: ForwardHooks.queueName, on: connection)
+            var instances: [Int64] = [], dests: [Int64] = [], routes: [Int64] = []
+            var policies: [String] = [], jobIDs: [Int64] = []
             for (i, row) in selected.enumerated() {
                 items[i].jobID = ids[i]
                 guard let id = ids[i] else { continue }
-                _ = try await connection.query("SELECT dicom_gw.forward_record($1, $2, $3, $4, $5, $6, $7)",
-                                               [row.instance, row.study, [row.dest], [row.route], [row.policy], [id], [Int64(0)]])
+                instances.append(row.instance); dests.append(row.dest)
+                routes.append(row.route); policies.append(row.policy); jobIDs.append(id)
+            }
+            // Every ledger row in one set-based statement: what dicom_gw.forward_record does per
+            // instance (migration 0006) for a replay, whose stable delay is 0 (so its second
+            // statement, delaying a study's jobs, has nothing to do). The selection holds each
+            // (instance, destination) once, as the ledger's key does.
+            if !instances.isEmpty {
+                _ = try await connection.execute("""
+                    INSERT INTO dicom_gw.deliveries AS d (instance_id, destination_id, route_id, state, archive_policy,
+                                                          job_id, enqueued_at, settled)
+                    SELECT t.instance, t.dest, nullif(t.route, 0), 'pending', t.policy, t.job, now(), false
+                    FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[])
+                         AS t(instance, dest, route, policy, job)
+                    ON CONFLICT (instance_id, destination_id) DO UPDATE
+                    SET state = 'pending', route_id = excluded.route_id, archive_policy = excluded.archive_policy,
+                        job_id = coalesce(excluded.job_id, d.job_id), enqueued_at = now(), settled = false
+                    """, [instances, dests, routes, policies, jobIDs])
             }
             try await Audit.record(actor, action: "forward.replay", objectType: study == nil ? "destination" : "study",
                                    objectID: study ?? destination ?? "", details: [

@@ -170,9 +170,11 @@ struct ForwardProcessTests {
             _ = await sampler.value
             #expect(delivered)
             let peak = peaks.value.withLock { $0 }
-            // Two at once happened (the limit was reached, as the slots show; the peer's side is
-            // sampled every 10 ms and may miss a short overlap), never three.
-            #expect((1...2).contains(peak.associations), "peak open associations \(peak.associations)")
+            // Two at once happened (the limit was reached, as the slots show), never three. The
+            // peer's side is sampled between two queries and may miss associations of a few
+            // milliseconds altogether (five small objects each, sent back to back), so it only
+            // bounds from above.
+            #expect(peak.associations <= 2, "peak open associations \(peak.associations)")
             #expect(peak.slots == 2, "peak slots held \(peak.slots)")
             #expect(peak.running <= 2 * 5, "peak running jobs \(peak.running)")
             // Without crashes every object goes exactly once (storescp +uf keeps each arrival).
