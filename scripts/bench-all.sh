@@ -101,8 +101,9 @@ for name in $only; do
             BENCH_BIN="$root/.build/release/queue-bench" run queue scripts/bench-queue.sh all
         fi ;;
     forward)
-        if [ "$quick" = 1 ]; then run forward scripts/bench-forward.sh 100 release
-        else run forward scripts/bench-forward.sh 500 release; fi ;;
+        # On the suite's own server (a fresh database per run), not a second cluster.
+        if [ "$quick" = 1 ]; then BENCH_DB_URL="$db_url" run forward scripts/bench-forward.sh 100
+        else BENCH_DB_URL="$db_url" run forward scripts/bench-forward.sh 500; fi ;;
     *) echo "bench: unknown benchmark '$name'" >&2 ;;
     esac
 done

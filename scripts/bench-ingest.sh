@@ -269,13 +269,14 @@ if [ "$what" = big ] || [ "$what" = all ]; then
     start_gw "$work/gw-root" bigforward
     t0=$(now)
     send "$port" "$big_set" >/dev/null
-    # Bounded wait for the forwarded copy (storescp writes it once the association releases).
+    # Bounded wait for the delivery (recorded once storescp answered the C-STORE).
+    delivered() { "$pgbin/psql" "$gw_url" -XAtqc "SELECT count(*) FROM dicom_gw.deliveries WHERE state = 'delivered'"; }
     for _ in $(seq 1 1200); do
-        [ "$(find "$fwd_dir" -type f | wc -l)" -ge 1 ] && [ -n "$(find "$fwd_dir" -type f -size +"$((big_bytes / 1024))"k)" ] && break
+        [ "$(delivered)" -ge 1 ] && break
         sleep 0.25
     done
     t1=$(now)
-    forwarded=$(find "$fwd_dir" -type f -size +"$((big_bytes / 1024))"k | wc -l)
+    forwarded=$(delivered)
     stop_gw
     kill -KILL "$fwdpid" 2>/dev/null || true; wait "$fwdpid" 2>/dev/null || true
     forward_port=""

@@ -12,6 +12,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state_dir="$root/.data"
 data=${DICOM_GW_DEV_DB_DIR:-$state_dir/pg}
+# Absolute, so walking up its parents (ensure_user) ends at / and the socket key is stable.
+case "$data" in /*) ;; *) data="$PWD/$data" ;; esac
 db_user=${DICOM_GW_DEV_DB_USER:-postgres}
 superuser=dicom_gw
 database=dicom_gw
