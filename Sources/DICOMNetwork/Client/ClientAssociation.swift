@@ -117,39 +117,45 @@ public final class ClientAssociation {
                 whole, context: context, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
                 moveOriginatorAETitle: moveOriginatorAETitle, moveOriginatorMessageID: moveOriginatorMessageID)
         }
-        return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-            let size = try await handle.info().size
-            guard dataSetOffset >= 0, dataSetOffset <= size else {
-                throw AssociationError(code: .protocolError, message: "data set offset \(dataSetOffset) beyond the file's \(size) bytes")
-            }
-            let messageID = self.takeMessageID()
-            try await self.send(
-                command: .storeRequest(
-                    messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
-                    moveOriginatorAETitle: moveOriginatorAETitle, moveOriginatorMessageID: moveOriginatorMessageID),
-                contextID: context.id)
-            // Read in large chunks (few trips to the I/O threads), cut each into fragments sized
-            // to the peer's PDU and hand a chunk's fragments to the channel in one write (one
-            // hop to the event loop, one flush). Memory stays at one chunk per association.
-            // One fragment is held back so the last can be flagged as such.
-            let fragmentsPerRead = max(1, Self.readLength / self.maxValueLength)
-            let readLength = Int64(fragmentsPerRead * self.maxValueLength)
-            var held: ByteBuffer?
-            var commands: [AssociationCommand] = []
-            commands.reserveCapacity(fragmentsPerRead)
-            for try await var chunk in handle.readChunks(in: dataSetOffset..<size, chunkLength: .bytes(readLength)) {
-                commands.removeAll(keepingCapacity: true)
-                while let fragment = chunk.readSlice(length: min(self.maxValueLength, chunk.readableBytes)), fragment.readableBytes > 0 {
-                    if let previous = held {
-                        commands.append(.data([PresentationDataValue(
-                            presentationContextID: context.id, isCommand: false, isLast: false, data: previous)]))
-                    }
-                    held = fragment
+        // Streamed on the event loop: the writes then reach the channel as they are made, so
+        // its writability holds the reader back. Made from another thread, each write is a task
+        // queued on the loop, and reading from the page cache outruns the socket: a 500 MB
+        // object left ~40 MB queued before the writer ever saw the channel unwritable.
+        return try await withTaskExecutorPreference(self.executor) {
+            try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                let size = try await handle.info().size
+                guard dataSetOffset >= 0, dataSetOffset <= size else {
+                    throw AssociationError(code: .protocolError, message: "data set offset \(dataSetOffset) beyond the file's \(size) bytes")
                 }
-                if !commands.isEmpty { try await self.outbound.write(contentsOf: commands) }
+                let messageID = self.takeMessageID()
+                try await self.send(
+                    command: .storeRequest(
+                        messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority,
+                        moveOriginatorAETitle: moveOriginatorAETitle, moveOriginatorMessageID: moveOriginatorMessageID),
+                    contextID: context.id)
+                // Read in large chunks (few trips to the I/O threads), cut each into fragments sized
+                // to the peer's PDU and hand a chunk's fragments to the channel in one write (one
+                // hop to the event loop, one flush). Memory stays at one chunk per association.
+                // One fragment is held back so the last can be flagged as such.
+                let fragmentsPerRead = max(1, Self.readLength / self.maxValueLength)
+                let readLength = Int64(fragmentsPerRead * self.maxValueLength)
+                var held: ByteBuffer?
+                var commands: [AssociationCommand] = []
+                commands.reserveCapacity(fragmentsPerRead)
+                for try await var chunk in handle.readChunks(in: dataSetOffset..<size, chunkLength: .bytes(readLength)) {
+                    commands.removeAll(keepingCapacity: true)
+                    while let fragment = chunk.readSlice(length: min(self.maxValueLength, chunk.readableBytes)), fragment.readableBytes > 0 {
+                        if let previous = held {
+                            commands.append(.data([PresentationDataValue(
+                                presentationContextID: context.id, isCommand: false, isLast: false, data: previous)]))
+                        }
+                        held = fragment
+                    }
+                    if !commands.isEmpty { try await self.outbound.write(contentsOf: commands) }
+                }
+                try await self.sendData(held ?? ByteBuffer(), contextID: context.id, isLast: true)
+                return try await self.storeOutcome(messageID: messageID)
             }
-            try await self.sendData(held ?? ByteBuffer(), contextID: context.id, isLast: true)
-            return try await self.storeOutcome(messageID: messageID)
         }
     }
 
@@ -218,30 +224,34 @@ public final class ClientAssociation {
         priority: UInt16 = 0
     ) async throws -> StoreOutcome {
         let context = try self.requireContext(sopClassUID, transferSyntaxUID)
-        let messageID = self.takeMessageID()
-        try await self.send(
-            command: .storeRequest(messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority),
-            contextID: context.id)
-        var pending = ByteBuffer()
-        do {
-            for try await var chunk in dataSet {
-                pending.writeBuffer(&chunk)
-                // Keep at least one byte back so the final fragment can carry the "last" flag.
-                while pending.readableBytes > self.maxValueLength {
-                    if let fragment = pending.readSlice(length: self.maxValueLength) {
-                        try await self.sendData(fragment, contextID: context.id, isLast: false)
+        // On the event loop, so the channel's writability holds the producer back (see
+        // `store(fileAt:…)`).
+        return try await withTaskExecutorPreference(self.executor) {
+            let messageID = self.takeMessageID()
+            try await self.send(
+                command: .storeRequest(messageID: messageID, sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, priority: priority),
+                contextID: context.id)
+            var pending = ByteBuffer()
+            do {
+                for try await var chunk in dataSet {
+                    pending.writeBuffer(&chunk)
+                    // Keep at least one byte back so the final fragment can carry the "last" flag.
+                    while pending.readableBytes > self.maxValueLength {
+                        if let fragment = pending.readSlice(length: self.maxValueLength) {
+                            try await self.sendData(fragment, contextID: context.id, isLast: false)
+                        }
                     }
+                    pending.discardReadBytes()
                 }
-                pending.discardReadBytes()
+            } catch let error as AssociationError {
+                throw error
+            } catch {
+                await self.abort()
+                throw error
             }
-        } catch let error as AssociationError {
-            throw error
-        } catch {
-            await self.abort()
-            throw error
+            try await self.sendData(pending, contextID: context.id, isLast: true)
+            return try await self.storeOutcome(messageID: messageID)
         }
-        try await self.sendData(pending, contextID: context.id, isLast: true)
-        return try await self.storeOutcome(messageID: messageID)
     }
 
     /// Sends a Part 10 file: as stored if a context carries its SOP class in its transfer
