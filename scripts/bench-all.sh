@@ -26,7 +26,7 @@ quick=${BENCH_QUICK:-0}
 if [ "$quick" = 1 ]; then runs=${BENCH_RUNS:-1}; else runs=${BENCH_RUNS:-3}; fi
 # Seconds one run of one script may take before it counts as failed.
 if [ "$quick" = 1 ]; then limit=${BENCH_TIMEOUT:-900}; else limit=${BENCH_TIMEOUT:-5400}; fi
-only=${BENCH_ONLY:-"ingest network postgres queue forward"}
+only=${BENCH_ONLY:-"ingest network postgres queue forward pinned"}
 out=${BENCH_OUT:-docs/performance.md}
 bench="$root/.data/bench"
 logs="$bench/logs"
@@ -59,10 +59,11 @@ trap cleanup EXIT
 
 # run NAME COMMAND...: runs one benchmark script BENCH_RUNS times, logs under .data/bench/logs.
 run() {
-    local name=$1 i
+    local name=$1 i n=${RUN_ONCE:+1}
     shift
-    for ((i = 1; i <= runs; i++)); do
-        echo "== $name, run $i of $runs: $* ==" >&2
+    n=${n:-$runs}
+    for ((i = 1; i <= n; i++)); do
+        echo "== $name, run $i of $n: $* ==" >&2
         if timeout "$limit" "$@" > "$logs/$name-$i.log" 2>&1; then
             grep '^BENCH-RESULT' "$logs/$name-$i.log" | sed "s/^/$i\t/" >> "$logs/results.tsv"
             grep -v '^BENCH-RESULT' "$logs/$name-$i.log" | grep -v '^\[' | tail -12 >&2
@@ -94,11 +95,20 @@ for name in $only; do
             DICOM_GW_DATABASE_URL="$db_url" BENCH_ROUNDS=1 run postgres scripts/bench-postgres.sh 10
         fi ;;
     queue)
+        # Drain (each figure beside pgbench measured just before and after it) and latency;
+        # the pinned snapshot is its own entry, run once (it holds its snapshot 10 minutes).
         if [ "$quick" = 1 ]; then
-            BENCH_BIN="$root/.build/release/queue-bench" BENCH_JOBS=20000 BENCH_SECONDS=2 BENCH_PIN_SECONDS=10 \
-                BENCH_CLIENTS="1 4" BENCH_WORKERS="1 4" run queue scripts/bench-queue.sh all
+            BENCH_BIN="$root/.build/release/queue-bench" BENCH_JOBS=20000 BENCH_SECONDS=2 \
+                BENCH_CLIENTS="1 4" BENCH_WORKERS="1 4" run queue bash -c 'scripts/bench-queue.sh swift && scripts/bench-queue.sh latency'
         else
-            BENCH_BIN="$root/.build/release/queue-bench" run queue scripts/bench-queue.sh all
+            BENCH_BIN="$root/.build/release/queue-bench" run queue bash -c 'scripts/bench-queue.sh swift && scripts/bench-queue.sh latency'
+        fi ;;
+    pinned)
+        if [ "$quick" = 1 ]; then
+            RUN_ONCE=1 BENCH_BIN="$root/.build/release/queue-bench" BENCH_JOBS=20000 BENCH_SECONDS=2 BENCH_PIN_SECONDS=10 \
+                BENCH_FREE_SECONDS=10 BENCH_WORKERS="4" run pinned scripts/bench-queue.sh pinned
+        else
+            RUN_ONCE=1 BENCH_BIN="$root/.build/release/queue-bench" run pinned scripts/bench-queue.sh pinned
         fi ;;
     forward)
         # On the suite's own server (a fresh database per run), not a second cluster.
