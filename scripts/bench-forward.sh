@@ -6,7 +6,8 @@
 #
 # (peer) /usr/bin/dcmsend sends the N x 0.5 MB files straight to storescp (one association).
 # (b) end to end: storescu -> dicom-gw serve (one route, in-process workers) -> storescp,
-#     from the first send to the last arrival at storescp;                target >= 0.5 of dcmsend
+#     from the first send to the last arrival at storescp;   target >= 87/s (issue 11: 5 x Orthanc's
+#     per-object auto-routing; Orthanc itself is not installed here, so no same-run peer)
 # (a) replay: `dicom-gw replay --study` of those N stored objects, from the command to the
 #     last delivery recorded (workers read the files from the tree); BENCH_ROUNDS (default 3)
 #     rounds of dcmsend then replay, the median round;                    target >= 0.9 of dcmsend
@@ -252,10 +253,10 @@ rerun="scripts/bench-forward.sh $n"
 echo
 printf 'objects: %d x %d bytes, one study; build %s; storescp destination, 1 association of up to %d objects\n' "$n" "$bytes" "$config" "$n"
 printf 'dcmsend -> storescp (peer):             %8.1f objects/s\n' "$dcmsend_rate"
-printf '(b) storescu -> gateway -> storescp:    %8.1f objects/s  ratio %s (target >= 0.5; receive alone %s objects/s)\n' "$e2e_rate" "$(ratio "$e2e_rate" "$dcmsend_rate")" "$receive_rate"
+printf '(b) storescu -> gateway -> storescp:    %8.1f objects/s  ratio %s to dcmsend (target >= 87/s; receive alone %s objects/s)\n' "$e2e_rate" "$(ratio "$e2e_rate" "$dcmsend_rate")" "$receive_rate"
 printf '(a) replay from the tree -> storescp:   %8.1f objects/s  ratio %s (target >= 0.9; median of %d rounds, each beside a dcmsend run: dcmsend %s objects/s; the replay command took %s s)\n' "$replay_rate" "$replay_ratio" "$rounds" "$replay_peer" "$replay_cmd"
 printf '(c) receive -> forward latency (ms):    p50 %s  p99 %s  (peer storescu -> storescp per object: p50 %s  p99 %s; target p50 < 100)\n' "$p50" "$p99" "$peer_p50" "$peer_p99"
 printf 'BENCH-RESULT\tforward replay %d x 0.5 MB (objects/s)\t%s\t%s\t%s\t>= 0.9\t%s\n' "$n" "$replay_rate" "$replay_peer" "$replay_ratio" "$rerun"
-printf 'BENCH-RESULT\tforward end to end %d x 0.5 MB (objects/s)\t%s\t%s\t%s\t>= 0.5\t%s\n' "$n" "$e2e_rate" "$dcmsend_rate" "$(ratio "$e2e_rate" "$dcmsend_rate")" "$rerun"
+printf 'BENCH-RESULT\tforward end to end %d x 0.5 MB (objects/s)\t%s\t%s\t%s\t>= 87/s\t%s\n' "$n" "$e2e_rate" "$dcmsend_rate" "$(ratio "$e2e_rate" "$dcmsend_rate")" "$rerun"
 printf 'BENCH-RESULT\tforward latency p50 (ms, peer: storescu->storescp)\t%s\t%s\t%s\t< 100 ms\t%s\n' "$p50" "$peer_p50" "$(ratio "$p50" "$peer_p50")" "$rerun"
 printf 'BENCH-RESULT\tforward latency p99 (ms, peer: storescu->storescp)\t%s\t%s\t%s\t-\t%s\n' "$p99" "$peer_p99" "$(ratio "$p99" "$peer_p99")" "$rerun"
