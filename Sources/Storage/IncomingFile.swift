@@ -50,7 +50,6 @@ public final class IncomingFile: Sendable {
     ///   - buffer: the first bytes of the file.
     ///   - durable: also fsync and close the file, ready for ``place(at:replacing:)``: the
     ///     whole life of a small file in one trip.
-    ///   - reserve: where to take a file created ahead of need from, if one is ready.
     ///   - inspect: sees the bytes on the pool thread before they are written (e.g. to hash
     ///     them off the caller's thread).
     /// - Throws: ``StorageError``; nothing is left behind then.
@@ -59,15 +58,12 @@ public final class IncomingFile: Sendable {
         io: BlockingIO,
         writing buffer: ByteBuffer,
         durable: Bool = false,
-        reserve: IncomingFileReserve? = nil,
         inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
     ) async throws(StorageError) -> IncomingFile {
-        let spare = reserve?.take()
-        let relative = spare?.relativePath ?? newRelativePath()
+        let relative = newRelativePath()
         let fd = try await io.run { () throws(StorageError) -> Int32 in
             let absolute = layout.absolute(relative)
-            let fd: Int32
-            if let spare { fd = spare.descriptor } else { fd = try openNew(absolute, layout: layout) }
+            let fd = try openNew(absolute, layout: layout)
             do throws(StorageError) {
                 try buffer.withUnsafeReadableBytes { (bytes) throws(StorageError) in
                     inspect?(bytes)
@@ -89,12 +85,12 @@ public final class IncomingFile: Sendable {
         return IncomingFile(relativePath: relative, descriptor: fd, layout: layout, io: io, closed: durable)
     }
 
-    static func newRelativePath() -> String {
+    private static func newRelativePath() -> String {
         "\(StorageLayout.incoming)/\(UUID().uuidString.lowercased()).part"
     }
 
     /// Blocking: creates `absolute` exclusively with the layout's mode and owner.
-    static func openNew(_ absolute: String, layout: StorageLayout) throws(StorageError) -> Int32 {
+    private static func openNew(_ absolute: String, layout: StorageLayout) throws(StorageError) -> Int32 {
         let fd = try POSIX.createExclusive(absolute, mode: StorageLayout.fileMode)
         // Held while the file is open: start-up recovery removes only the partial files no
         // live receiver holds, so one gateway's restart spares another's receives in flight

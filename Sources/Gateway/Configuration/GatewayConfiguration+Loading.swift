@@ -66,7 +66,6 @@ extension GatewayConfiguration {
             }
             storage.duplicatePolicy = policy
         }
-        storage.spareFiles = try values.int("storage.spare_files", in: 0...64) ?? storage.spareFiles
 
         dicom.aeTitle = try values.aeTitle("dicom.ae_title") ?? dicom.aeTitle
         dicom.host = values.string("dicom.host") ?? dicom.host

@@ -29,8 +29,6 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var serviceUser: String? = nil
         /// What to do when a SOP Instance UID arrives again with different content.
         public var duplicatePolicy: DuplicatePolicy = .keepFirst
-        /// Empty files the receiver keeps ready in `incoming/` (0 turns it off).
-        public var spareFiles: Int = 4
 
         public init() {}
     }

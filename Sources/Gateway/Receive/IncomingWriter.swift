@@ -15,7 +15,6 @@ import Storage
 final class IncomingWriter {
     private let layout: StorageLayout
     private let io: BlockingIO
-    private let reserve: IncomingFileReserve?
     let digest: RunningDigest
     private var file: IncomingFile?
     private var inFlight: Task<IncomingFile, any Error>?
@@ -30,10 +29,9 @@ final class IncomingWriter {
         var at: ContinuousClock.Instant
     }
 
-    init(layout: StorageLayout, io: BlockingIO, reserve: IncomingFileReserve? = nil, digest: RunningDigest) {
+    init(layout: StorageLayout, io: BlockingIO, digest: RunningDigest) {
         self.layout = layout
         self.io = io
-        self.reserve = reserve
         self.digest = digest
     }
 
@@ -43,7 +41,6 @@ final class IncomingWriter {
         let layout = self.layout
         let io = self.io
         let digest = self.digest
-        let reserve = self.reserve
         if let file {
             inFlight = Task {
                 try await file.write(chunk, inspect: { digest.update($0) })
@@ -51,7 +48,7 @@ final class IncomingWriter {
             }
         } else {
             inFlight = Task {
-                try await IncomingFile.create(in: layout, io: io, writing: chunk, reserve: reserve, inspect: { digest.update($0) })
+                try await IncomingFile.create(in: layout, io: io, writing: chunk, inspect: { digest.update($0) })
             }
         }
     }
@@ -81,14 +78,13 @@ final class IncomingWriter {
         let layout = self.layout
         let io = self.io
         let file = self.file
-        let reserve = self.reserve
         syncing = Task {
             let done: IncomingFile
             if let file {
                 try await file.finish(writing: tail)
                 done = file
             } else {
-                done = try await IncomingFile.create(in: layout, io: io, writing: tail, durable: true, reserve: reserve)
+                done = try await IncomingFile.create(in: layout, io: io, writing: tail, durable: true)
             }
             return Synced(file: done, at: .now)
         }

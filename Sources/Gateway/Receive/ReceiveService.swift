@@ -26,9 +26,6 @@ public struct ReceiveService: StoreHandler {
         public var duplicatePolicy: DuplicatePolicy = .keepFirst
         /// Bytes gathered before each write to disk.
         public var writeBufferSize: Int = 256 * 1024
-        /// Empty files kept ready in `incoming/` (``IncomingFileReserve``), so creating a
-        /// file is off the path from receiving an object to answering it; 0 turns it off.
-        public var spareFiles: Int = 4
 
         public init(duplicatePolicy: DuplicatePolicy = .keepFirst) {
             self.duplicatePolicy = duplicatePolicy
@@ -38,7 +35,6 @@ public struct ReceiveService: StoreHandler {
     private let configuration: Configuration
     private let layout: StorageLayout
     private let io: BlockingIO
-    private let reserve: IncomingFileReserve
     private let pool: PostgresPool
     private let hooks: (any ReceiveHooks)?
     private let metrics: ReceiveMetrics
@@ -59,14 +55,8 @@ public struct ReceiveService: StoreHandler {
         self.layout = layout
         self.pool = pool
         self.io = io
-        self.reserve = IncomingFileReserve(layout: layout, io: io, capacity: configuration.spareFiles)
         self.hooks = hooks
         self.logger = logger
-    }
-
-    /// Removes the files kept ready for the next objects; call once the listeners stopped.
-    public func releaseSpareFiles() async {
-        await reserve.release()
     }
 
     public func store(_ request: StoreRequest, dataSet: DataSetStream) async -> StoreResult {
@@ -125,7 +115,7 @@ public struct ReceiveService: StoreHandler {
             throw ReceiveFailure(.cannotUnderstand, "cannot write file meta: \(error.message)")
         }
 
-        let writer = IncomingWriter(layout: layout, io: io, reserve: reserve, digest: RunningDigest(skipping: meta.count))
+        let writer = IncomingWriter(layout: layout, io: io, digest: RunningDigest(skipping: meta.count))
         do {
             let extraTags = await hooks?.extraTags() ?? []
             let received = try await write(meta: meta, transferSyntax: transferSyntax, dataSet: dataSet, to: writer, extraTags: extraTags)

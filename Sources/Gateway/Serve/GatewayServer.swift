@@ -23,7 +23,6 @@ public final class GatewayServer: Sendable {
     public let tlsContextProvider: TLSContextProvider?
     private let logger: Logger
     private let io: BlockingIO
-    private let receiver: ReceiveService
 
     /// Assembles the gateway; nothing starts until ``run()``.
     public init(configuration: GatewayConfiguration, logger: Logger) {
@@ -46,10 +45,8 @@ public final class GatewayServer: Sendable {
         )
         let owner = configuration.storage.serviceUser.flatMap(FileOwner.named)
         self.layout = StorageLayout(root: configuration.storage.root, owner: geteuidIsRoot() ? owner : nil)
-        var receiving = ReceiveService.Configuration(duplicatePolicy: configuration.storage.duplicatePolicy)
-        receiving.spareFiles = configuration.storage.spareFiles
         let receiver = ReceiveService(
-            configuration: receiving,
+            configuration: .init(duplicatePolicy: configuration.storage.duplicatePolicy),
             layout: layout,
             pool: pool,
             io: io,
@@ -63,7 +60,6 @@ public final class GatewayServer: Sendable {
             dicomConfiguration.tlsContextProvider = try? TLSContextProvider(settings: tls)
         }
         self.tlsContextProvider = dicomConfiguration.tlsContextProvider
-        self.receiver = receiver
         self.dicomServer = DICOMServer(
             configuration: dicomConfiguration,
             handler: receiver,
@@ -116,13 +112,7 @@ public final class GatewayServer: Sendable {
         )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
         let group = ServiceGroup(configuration: groupConfiguration)
-        do {
-            try await group.run()
-        } catch {
-            await receiver.releaseSpareFiles()
-            throw error
-        }
-        await receiver.releaseSpareFiles()
+        try await group.run()
     }
 
     // MARK: Admin HTTP API and metrics (Sources/Gateway/Admin, Metrics)

@@ -15,11 +15,7 @@ struct TreeState {
     var files: [String: TreeEntry] = [:]
     var directories: [TreeEntry] = []
     var unexpected: [TreeEntry] = []
-    /// Files in `incoming/` holding bytes: receives in flight or left behind.
     var incoming: [TreeEntry] = []
-    /// Empty files in `incoming/`: the receiver's spares (IncomingFileReserve), created ahead
-    /// of need; a receiver's own file is created with its first bytes, so never empty.
-    var spares = 0
     var rows: [String: Row] = [:]
 
     static func read(_ layout: StorageLayout, pool: PostgresPool) async throws -> TreeState {
@@ -31,9 +27,7 @@ struct TreeState {
         for file in listing.instanceFiles { state.files[file.relativePath] = file }
         state.directories = listing.directories
         state.unexpected = listing.unexpected
-        let incoming = try StorageTree.files(under: StorageLayout.incoming, layout: layout)
-        state.incoming = incoming.filter { $0.size > 0 }
-        state.spares = incoming.count - state.incoming.count
+        state.incoming = try StorageTree.files(under: StorageLayout.incoming, layout: layout)
         let rows = try await pool.query(
             "SELECT sop_instance_uid::text AS sop, file_path, storage_state::text AS state, size_bytes, sha256 FROM dicom_gw.instances")
         for row in rows {
