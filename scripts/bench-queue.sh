@@ -191,9 +191,9 @@ latency_section() {
     read -r p50 p99 < <(sed -n 's/.*commit->claim p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*/\1 \2/p' "$results/lat-half")
     read -r l50 l99 < <(sed -n 's/.*commit->claim p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*/\1 \2/p' "$results/lat-light")
     echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-    result "commit->claim p50 at half load ($half/s), LISTEN (ms; peer: 50/s)" "$p50" "$l50" "-" \
+    result "commit->claim p50 at half of full load, LISTEN (ms; peer: 50/s)" "$p50" "$l50" "-" \
         "scripts/bench-queue.sh latency"
-    result "commit->claim p99 at half load ($half/s), LISTEN (ms; peer: 50/s)" "$p99" "$l99" "<= 20 ms" \
+    result "commit->claim p99 at half of full load, LISTEN (ms; peer: 50/s)" "$p99" "$l99" "<= 20 ms" \
         "scripts/bench-queue.sh latency"
 }
 
