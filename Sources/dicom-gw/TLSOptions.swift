@@ -15,6 +15,11 @@ struct TLSOptions: ParsableArguments {
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-certificate.")
     var tlsKey: String?
 
+    @Flag(
+        name: .customLong("tls-no-verify-hostname"),
+        help: "Accept a peer certificate that does not name the host connected to (the chain is still verified).")
+    var noVerifyHostname = false
+
     func validate() throws {
         if (self.tlsCertificate == nil) != (self.tlsKey == nil) {
             throw ValidationError("--tls-certificate and --tls-key go together")
@@ -24,6 +29,10 @@ struct TLSOptions: ParsableArguments {
     /// The client TLS settings, or nil for plain TCP.
     var clientSettings: TLSSettings? {
         guard self.tls || self.tlsCA != nil || self.tlsCertificate != nil else { return nil }
-        return TLSSettings(certificateChainPath: self.tlsCertificate, privateKeyPath: self.tlsKey, trustRootsPath: self.tlsCA)
+        // The peer's certificate must name the host given on the command line (a DNS name,
+        // or an IP SAN for an address), as for destinations that verify host names.
+        return TLSSettings(
+            certificateChainPath: self.tlsCertificate, privateKeyPath: self.tlsKey, trustRootsPath: self.tlsCA,
+            verifyHostname: !self.noVerifyHostname)
     }
 }

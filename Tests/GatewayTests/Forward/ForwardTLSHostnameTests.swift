@@ -85,4 +85,28 @@ struct ForwardTLSHostnameTests {
             #expect(rightPeer.files.count == 1)
         }
     }
+
+    @Test("dicom-gw echo over TLS checks the peer's host name unless --tls-no-verify-hostname")
+    func cliEchoVerifiesHostname() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tls-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let certs = try await Certificates.make(in: root.appendingPathComponent("certs"))
+        let wrongPeer = try StoreSCPPeer(directory: root.appendingPathComponent("peer-wrong"))
+        try await wrongPeer.start(extra: ["+tls", certs.key("wrong"), certs.certificate("wrong"), "-ic"])
+        let rightPeer = try StoreSCPPeer(directory: root.appendingPathComponent("peer-right"))
+        try await rightPeer.start(extra: ["+tls", certs.key("right"), certs.certificate("right"), "-ic"])
+        func echo(_ port: Int, _ extra: [String] = []) async throws -> (status: Int32, output: String) {
+            try await ChildProcess.run(
+                TestPaths.gatewayBinary,
+                ["echo", "127.0.0.1", "\(port)", "--called-ae", "STORESCP", "--tls-ca", certs.ca] + extra, timeout: .seconds(30))
+        }
+        let refused = try await echo(wrongPeer.port)
+        #expect(refused.status != 0, "a certificate naming pacs.example.org accepted for 127.0.0.1: \(refused.output)")
+        #expect(refused.output.localizedCaseInsensitiveContains("hostname") || refused.output.localizedCaseInsensitiveContains("host name"),
+                "\(refused.output)")
+        let lax = try await echo(wrongPeer.port, ["--tls-no-verify-hostname"])
+        #expect(lax.status == 0, "\(lax.output)")
+        let matching = try await echo(rightPeer.port)
+        #expect(matching.status == 0, "\(matching.output)")
+    }
 }
