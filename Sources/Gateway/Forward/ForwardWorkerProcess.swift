@@ -27,6 +27,12 @@ public struct ForwardWorkerProcess: Sendable {
                 connectTimeout: configuration.database.connectTimeout, acquireTimeout: configuration.database.connectTimeout,
                 applicationName: "dicom-gw worker"),
             logger: logger)
+        // As `serve` does: name each TLS destination whose host name is not verified.
+        do {
+            Destination.warnUnverifiedTLS(try await DestinationStore(pool: pool).list(), logger: logger)
+        } catch {
+            logger.warning("could not read the destinations to check their TLS settings: \(error)")
+        }
         let layout = StorageLayout(root: configuration.storage.root)
         let service = ForwardService(
             pool: pool, layout: layout, settings: configuration.forward.settings,

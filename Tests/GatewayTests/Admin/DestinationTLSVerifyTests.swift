@@ -161,6 +161,18 @@ struct DestinationTLSVerifyTests {
             #expect(up, "\(serve.output.suffix(2000))")
             #expect(lines.count == 1, "\(lines)")
             #expect(lines.first?.contains("forward.destination=lax") == true, "\(lines)")
+
+            // A worker process names it too.
+            let worker = try cli.start(["worker", "--name", "tls-check"], name: "worker")
+            defer { worker.signal(SIGKILL) }
+            var warned = false
+            for _ in 0..<200 where !warned {
+                warned = worker.output.contains(needle)
+                if !warned { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            let workerLines = worker.output.split(separator: "\n").filter { $0.contains(needle) }
+            #expect(workerLines.count == 1, "\(worker.output.suffix(2000))")
+            #expect(workerLines.first?.contains("forward.destination=lax") == true, "\(workerLines)")
         }
     }
 
