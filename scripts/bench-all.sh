@@ -191,7 +191,7 @@ if [ -f "$out" ] && grep -qF "$marker" "$out"; then notes=$(awk -v m="$marker" '
     echo
     echo "## Rerun"
     echo
-    echo "- everything: \`make bench\` (about an hour); smoke test: \`BENCH_QUICK=1 make bench\`"
+    echo "- everything: \`make bench\` (about 45 minutes); smoke test: \`BENCH_QUICK=1 make bench\`"
     echo "- a subset: \`BENCH_ONLY=\"ingest network\" scripts/bench-all.sh\`"
     echo "- one row: the command in its last column (each script builds, starts what it needs,"
     echo "  and prints the same \`BENCH-RESULT\` line)"
