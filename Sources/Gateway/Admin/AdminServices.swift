@@ -30,6 +30,9 @@ public struct AdminServices: Sendable {
     public let logger: Logger
     /// Our AE title for echo tests of destinations that do not set their own.
     public let callingAETitle: String
+    /// The storage root, when the API runs beside the tree (in `serve`): the route test then
+    /// reads each stored file's elements, as the receive path saw them.
+    public var storageRoot: String?
 
     /// Builds the services.
     /// - Parameters:

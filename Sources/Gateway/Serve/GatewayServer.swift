@@ -119,8 +119,9 @@ public final class GatewayServer: Sendable {
 
     private func makeAdmin() throws -> (services: AdminServices, application: some Service) {
         let registry = GatewayMetrics.bootstrapOnce()
-        let services = AdminServices(
+        var services = AdminServices(
             pool: pool, metricsRegistry: registry, callingAETitle: configuration.dicom.aeTitle, logger: logger)
+        services.storageRoot = configuration.storage.root
         let pool = self.pool
         let layout = self.layout
         let io = self.io

@@ -247,6 +247,39 @@ struct StoreBackedResourceTests {
         }
     }
 
+    @Test("with the storage root, the route test judges conditions on tags only the stored file holds")
+    func routeTestReadsTheFile() async throws {
+        try await AdminTestDatabase.with { pool in
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("route-test-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            try await StudySearchTests.seed(pool)
+            // The seeded instance's row points at storage/studies/x.dcm: put a file there whose
+            // Station Name (not a column) the route names.
+            let file = root.appendingPathComponent("storage/studies/x.dcm")
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: TestPaths.corpus.appendingPathComponent("pydicom/CT_small.dcm"), to: file)
+            try await ChildProcess.checked("/usr/bin/dcmodify", ["-nb", "-i", "(0008,1010)=ROUTETEST", file.path])
+            try await DestinationStore(pool: pool).save(
+                Destination(name: "pacs", aeTitle: "PACS", host: "127.0.0.1", port: 104), actor: .user("test"))
+            var station = Route(name: "station", destinations: ["pacs"])
+            station.conditions = [try RouteCondition(parsing: "StationName=ROUTETEST")]
+            try await RouteStore(pool: pool).save(station, actor: .user("test"))
+            let app = try await AdminTestApp.make(pool: pool, storageRoot: root.path)
+            try await app.test { client in
+                func verdict() async throws -> Bool? {
+                    let answer = try await client.send(
+                        .post, "/api/v1/routes/test", headers: app.auth(.viewer), json: #"{"sop_instance_uid":"1.2.840.1.1.1"}"#)
+                    let result = (answer.object["instances"] as? [[String: Any]])?.first
+                    return (result?["routes"] as? [[String: Any]])?.first?["matches"] as? Bool
+                }
+                #expect(try await verdict() == true)
+                // Without the file (the row alone) the tag reads as absent.
+                try FileManager.default.removeItem(at: file)
+                #expect(try await verdict() == false)
+            }
+        }
+    }
+
     @Test("study detail shows each instance's delivery per destination from the ledger")
     func studyDeliveries() async throws {
         try await AdminTestDatabase.with { pool in

@@ -24,12 +24,13 @@ struct AdminTestApp {
     /// Builds the app and its accounts (bcrypt cost 4 to stay fast).
     static func make(
         pool: PostgresPool, policy: Authenticator.Policy = .init(), configuration: AdminServer.Configuration = .init(),
-        readinessChecks: [ReadinessCheck] = []
+        readinessChecks: [ReadinessCheck] = [], storageRoot: String? = nil
     ) async throws -> AdminTestApp {
         let registry = PrometheusCollectorRegistry()
-        let services = AdminServices(
+        var services = AdminServices(
             pool: pool, hasher: PasswordHasher(cost: 4), policy: policy, metricsRegistry: registry,
             logger: Logger(label: "admin-test"))
+        services.storageRoot = storageRoot
         var tokens: [String: String] = [:]
         for role in Role.all {
             let user = try await services.users.create(username: role.name, password: password, role: role, by: actor)

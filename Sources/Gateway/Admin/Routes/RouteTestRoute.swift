@@ -1,17 +1,22 @@
 import Foundation
 import Hummingbird
+import NIOPosix
 import PostgresClient
 import Storage
 
 /// `POST /api/v1/routes/test`: which destinations a stored instance (or every instance of a
 /// stored study) would be forwarded to now, and why, by the evaluator `dicom-gw route test`
-/// and the receive path use (``Route/evaluate(_:)`` over ``RoutingAttributes/init(record:)``).
+/// and the receive path use (``Route/evaluate(_:)`` over the row's values and, in `serve`, the file's elements).
 ///
 /// Body: `{"sop_instance_uid": "…"}` or `{"study_instance_uid": "…"}` (`sopInstanceUID` and
 /// `studyInstanceUID` are accepted too). Read-only; nothing is enqueued.
 struct RouteTestRoute: Sendable {
     let pool: PostgresPool
     let routes: RouteStore
+    /// When set, each instance's file is read (top-level elements before the pixel data, on a
+    /// thread-pool thread), so conditions on tags the rows do not hold are judged as the
+    /// receive path judged them; a file that cannot be read leaves the row's values.
+    var storageRoot: String?
 
     /// The most instances of one study explained in one answer.
     static let maxInstances = 500
@@ -110,9 +115,15 @@ struct RouteTestRoute: Sendable {
         let destinations = Dictionary(
             try await DestinationStore(pool: pool).list().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var results: [InstanceResult] = []
+        let layout = storageRoot.map { StorageLayout(root: $0) }
         for row in rows.prefix(Self.maxInstances) {
             let record = try Self.record(row)
-            results.append(Self.explain(record, routes: routes, destinations: destinations))
+            var attributes = RoutingAttributes(record: record)
+            if let layout {
+                let path = layout.absolute(record.filePath)
+                attributes = try await NIOThreadPool.singleton.runIfActive { RoutingAttributes(record: record, fileAt: path) }
+            }
+            results.append(Self.explain(record, attributes: attributes, routes: routes, destinations: destinations))
         }
         return Result(instances: results, truncated: rows.count > Self.maxInstances)
     }
@@ -148,8 +159,9 @@ struct RouteTestRoute: Sendable {
     /// Every route's verdict, then the destinations as the receive path would pick them:
     /// routes in priority order, the first matching route to a destination wins, disabled
     /// destinations get no job.
-    static func explain(_ record: InstanceRecord, routes: [Route], destinations: [String: Destination]) -> InstanceResult {
-        let attributes = RoutingAttributes(record: record)
+    static func explain(
+        _ record: InstanceRecord, attributes: RoutingAttributes, routes: [Route], destinations: [String: Destination]
+    ) -> InstanceResult {
         var routeResults: [RouteResult] = []
         var chosen: [DestinationResult] = []
         for route in routes {

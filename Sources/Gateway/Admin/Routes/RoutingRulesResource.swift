@@ -181,7 +181,7 @@ struct RoutingRulesResource: AdminResource {
             return Response(status: .noContent)
         }
 
-        RouteTestRoute(pool: services.pool, routes: store).register(on: routes)
+        RouteTestRoute(pool: services.pool, routes: store, storageRoot: services.storageRoot).register(on: routes)
     }
 
     static func find(_ store: RouteStore, _ context: AdminRequestContext) async throws -> Route {
