@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import Testing
 
-@Suite("SCU: data sets read ahead (prepare, store(prepared:))")
+@Suite("SCU: data sets read ahead (readAhead, store(prepared:))")
 struct PreparedStoreTests {
     @Test("each object read while the previous one is answered arrives byte-identical")
     func readAhead() async throws {
@@ -21,12 +21,12 @@ struct PreparedStoreTests {
                 host: "127.0.0.1", port: port, contexts: SCUTests.contexts(for: metas)
             ) { association in
                 var outcomes: [StoreOutcome] = []
-                var ahead: Task<PreparedDataSet?, any Error>? = Task { [first = summaries[0]] in try await ClientAssociation.prepare(first) }
+                var ahead: EventLoopFuture<PreparedDataSet?>? = association.readAhead(summaries[0])
                 for (i, summary) in summaries.enumerated() {
-                    let prepared = try #require(try await ahead?.value)
+                    let prepared = try #require(try await ahead?.get())
                     #expect(prepared.file == summary)
                     let next = i + 1 < summaries.count ? summaries[i + 1] : nil
-                    ahead = next.map { file in Task { try await ClientAssociation.prepare(file) } }
+                    ahead = next.map { association.readAhead($0) }
                     outcomes.append(try await association.store(prepared: prepared))
                 }
                 return outcomes
@@ -48,8 +48,6 @@ struct PreparedStoreTests {
         let files = try Corpus.copy(["MR_small_expb.dcm"], into: dir)
         let meta = try TestPart10(url: files[0])
         let summary = try await DICOMFileSummary.read(path: files[0].path)
-        let prepared = try #require(try await ClientAssociation.prepare(summary))
-        #expect(prepared.bytes.readableBytes == (try meta.dataSet).count)
         let handler = RecordingStoreHandler()
         try await TestServer.with(TestServer.configuration(), handler: handler) { ports in
             let port = try #require(ports.plain)
@@ -58,7 +56,9 @@ struct PreparedStoreTests {
                 host: "127.0.0.1", port: port,
                 contexts: [.init(abstractSyntax: meta.sopClassUID, transferSyntaxes: [NetworkUID.explicitVRLittleEndian])]
             ) { association in
-                try await association.store(prepared: prepared)
+                let prepared = try #require(try await association.readAhead(summary).get())
+                #expect(prepared.bytes.readableBytes == (try meta.dataSet).count)
+                return try await association.store(prepared: prepared)
             }
             #expect(outcome.disposition == .delivered)
         }

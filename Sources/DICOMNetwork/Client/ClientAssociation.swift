@@ -159,20 +159,7 @@ public final class ClientAssociation {
         }
     }
 
-    /// Reads the data set of `file` into memory for a later `store(prepared:)`, off the caller's
-    /// thread (one trip to an I/O thread). Touches no association, so a sender may run it
-    /// for the next object while it awaits the peer's response to the current one.
-    /// - Returns: nil when the data set is larger than `wholeReadLength` (send such objects
-    ///   with `store(file:)`, which streams them).
-    /// - Throws: `AssociationError` when the file cannot be opened or read.
-    public static func prepare(_ file: DICOMFileSummary) async throws -> PreparedDataSet? {
-        guard let bytes = try await Self.readDataSet(path: file.path, from: file.dataSetOffset, upTo: Self.wholeReadLength) else {
-            return nil
-        }
-        return PreparedDataSet(file: file, bytes: bytes)
-    }
-
-    /// Sends an object read ahead by `prepare(_:)`: as read when a context carries its SOP
+    /// Sends an object read ahead by `readAhead(_:)`: as read when a context carries its SOP
     /// class in its transfer syntax, else as `store(file:)` does (converted from the file).
     /// - Throws: `AssociationError`, as for `store(file:)`.
     public func store(prepared: PreparedDataSet, priority: UInt16 = 0) async throws -> StoreOutcome {

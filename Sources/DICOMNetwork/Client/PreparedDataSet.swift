@@ -2,7 +2,7 @@ public import NIOCore
 
 /// A stored object's data set read into memory ahead of its C-STORE, so that a sender can read
 /// the next object while the peer is still answering the current one (see
-/// `ClientAssociation.prepare(_:)` and `ClientAssociation.store(prepared:priority:)`).
+/// `ClientAssociation.readAhead(_:)` and `ClientAssociation.store(prepared:priority:)`).
 ///
 /// Holds at most `ClientAssociation.wholeReadLength` bytes; larger objects are streamed
 /// from their file instead and never prepared.
