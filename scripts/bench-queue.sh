@@ -51,7 +51,8 @@ if [ -z "${BENCH_DB_URL:-}" ]; then
     scripts/dev-db.sh status >/dev/null 2>&1 || scripts/dev-db.sh start >/dev/null
     base=$(scripts/dev-db.sh url)
     # The job queue's migrations; the database is made again when they change.
-    queue_migrations=(migrations/0002_job_queue.sql migrations/0007_job_queue_claim.sql)
+    queue_migrations=(migrations/0002_job_queue.sql migrations/0007_job_queue_claim.sql
+                      migrations/0012_job_fenced_by_primary_key.sql)
     sum=$(cat "${queue_migrations[@]}" | md5sum | cut -d' ' -f1)
     if [ "$(cat "$DICOM_GW_DEV_DB_DIR.schema" 2>/dev/null)" != "$sum" ]; then
         "$pgbin/psql" "$base" -Xqc "DROP DATABASE IF EXISTS dicom_gw_queue_bench" >/dev/null

@@ -9,6 +9,7 @@ import Synchronization
 ///     queue-bench drain   --url U --workers N --batch B --jobs J [--max-seconds S] [--quiet]
 ///     queue-bench latency --url U --workers N --rate R --seconds S [--debounce-ms D] [--enqueuers E] [--quiet]
 ///     queue-bench sustain --url U --workers N --batch B --seconds S [--window W] [--backlog K]
+///                         [--max-running M]
 ///     queue-bench work    --url U --queue Q [--concurrency C] [--batch B] [--sleep-ms M]
 ///                         [--lease-seconds L] [--heartbeat-ms H] [--poll-ms P] [--record]
 ///
@@ -186,13 +187,16 @@ enum QueueBench {
 
     /// Enqueues and drains at the same time for a while, keeping a backlog of about
     /// --backlog jobs; prints jobs/s per window, overall, and for the last window (which is
-    /// what a snapshot pinned since the start hurts most).
+    /// what a snapshot pinned since the start hurts most). --max-running limits the lane the
+    /// way a forwarding destination's lane is limited (each claim then counts the lane's
+    /// running jobs).
     static func sustain(_ options: Options, logger: Logger) async throws {
         let workers = try options.int("workers", default: 4)
         let batch = try options.int("batch", default: 50)
         let duration = try options.double("seconds", default: 60)
         let window = try options.double("window", default: 10)
         let backlog = try options.int("backlog", default: 20_000)
+        let maxRunning = try options.int("max-running", default: 0)
         let pool = PostgresPool(
             configuration: .init(url: try options.string("url"), maxConnections: workers + 3), logger: logger)
         let queue = JobQueue(pool: pool, logger: logger)
@@ -204,6 +208,9 @@ enum QueueBench {
         ) { batch in [JobResult](repeating: .completed, count: batch.jobs.count) }
         let chunk = [NewJob](repeating: NewJob(kind: "noop", lane: "sustain"), count: 1000)
         try await queue.enqueue([NewJob](repeating: NewJob(kind: "noop", lane: "sustain"), count: backlog), into: "sustain")
+        if maxRunning > 0 {
+            try await pool.execute("UPDATE dicom_gw.job_lanes SET max_running = $1 WHERE lane = 'sustain'", [Int32(maxRunning)])
+        }
         var enqueued = backlog
         let task = Task { try await worker.run() }
         let start = ContinuousClock.now

@@ -365,8 +365,10 @@ public struct ForwardHandler: Sendable {
                     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::bigint[])
                          AS t(instance_id, state, status, error, n, job_id, lease_id)
                     WHERE d.destination_id = $1 AND d.instance_id = t.instance_id
+                      -- still held: a lease id is set only while its job runs, so no state test
+                      -- (which would let the planner pick the running index: migration 0012)
                       AND EXISTS (SELECT 1 FROM dicom_gw.jobs j
-                                  WHERE j.id = t.job_id AND j.lease_id = t.lease_id AND j.state = 'running')
+                                  WHERE j.id = t.job_id AND j.lease_id = t.lease_id)
                     RETURNING t.job_id
                     """, [destination.id, ids, states, statuses, errors, counts, jobIDs, leaseIDs])
                 let current = Set(try written.map { try $0.decode(Int64.self, column: "job_id") })
