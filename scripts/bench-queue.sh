@@ -18,6 +18,8 @@
 # (default: a database dicom_gw_queue_bench on a private cluster under .data/pg-bench started by dev-db.sh,
 # created and migrated here; stop it with DICOM_GW_DEV_DB_DIR=.data/pg-bench
 # scripts/dev-db.sh stop). BENCH_DURABLE=1: fsync on (cluster .data/pg-bench-durable).
+# BENCH_PIN_MAX_RUNNING=N: the pinned runs' lane is limited to N running jobs, as a
+# forwarding destination's lane is (each claim then counts the lane's running jobs).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -52,7 +54,7 @@ if [ -z "${BENCH_DB_URL:-}" ]; then
     base=$(scripts/dev-db.sh url)
     # The job queue's migrations; the database is made again when they change.
     queue_migrations=(migrations/0002_job_queue.sql migrations/0007_job_queue_claim.sql
-                      migrations/0012_job_fenced_by_primary_key.sql)
+                      migrations/0012_job_fenced_by_primary_key.sql migrations/0013_job_lane_lease_floor.sql)
     sum=$(cat "${queue_migrations[@]}" | md5sum | cut -d' ' -f1)
     if [ "$(cat "$DICOM_GW_DEV_DB_DIR.schema" 2>/dev/null)" != "$sum" ]; then
         "$pgbin/psql" "$base" -Xqc "DROP DATABASE IF EXISTS dicom_gw_queue_bench" >/dev/null
@@ -203,12 +205,12 @@ pinned_section() {
     echo "== sustained enqueue+drain ${pin_seconds}s, 4 workers, batch 50: no snapshot, then a REPEATABLE READ snapshot held throughout =="
     sql -c "TRUNCATE dicom_gw.jobs, dicom_gw.job_history, dicom_gw.job_workers" -c "VACUUM dicom_gw.jobs"
     echo "unpinned (${free_seconds}s):"
-    "$bin" sustain --url "$url" --workers 4 --batch 50 --seconds "$free_seconds" | tee "$results/free"
+    "$bin" sustain --url "$url" --workers 4 --batch 50 --seconds "$free_seconds" ${BENCH_PIN_MAX_RUNNING:+--max-running "$BENCH_PIN_MAX_RUNNING"} | tee "$results/free"
     sql -c "TRUNCATE dicom_gw.jobs, dicom_gw.job_history, dicom_gw.job_workers" -c "VACUUM dicom_gw.jobs"
     pid=$(pin_snapshot $(( pin_seconds + 30 )))
     sleep 1
     echo "pinned:"
-    "$bin" sustain --url "$url" --workers 4 --batch 50 --seconds "$pin_seconds" | tee "$results/pinned"
+    "$bin" sustain --url "$url" --workers 4 --batch 50 --seconds "$pin_seconds" ${BENCH_PIN_MAX_RUNNING:+--max-running "$BENCH_PIN_MAX_RUNNING"} | tee "$results/pinned"
     unpin "$pid"
     awk '/^overall/ { o[FILENAME] = $2; l[FILENAME] = $6 }
          END { f = ARGV[1]; p = ARGV[2]

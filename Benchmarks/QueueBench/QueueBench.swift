@@ -208,9 +208,9 @@ enum QueueBench {
         ) { batch in [JobResult](repeating: .completed, count: batch.jobs.count) }
         let chunk = [NewJob](repeating: NewJob(kind: "noop", lane: "sustain"), count: 1000)
         try await queue.enqueue([NewJob](repeating: NewJob(kind: "noop", lane: "sustain"), count: backlog), into: "sustain")
-        if maxRunning > 0 {
-            try await pool.execute("UPDATE dicom_gw.job_lanes SET max_running = $1 WHERE lane = 'sustain'", [Int32(maxRunning)])
-        }
+        // Set either way: the lane's row outlives the run.
+        try await pool.execute(
+            "UPDATE dicom_gw.job_lanes SET max_running = nullif($1, 0) WHERE lane = 'sustain'", [Int32(clamping: maxRunning)])
         var enqueued = backlog
         let task = Task { try await worker.run() }
         let start = ContinuousClock.now
