@@ -116,9 +116,8 @@ extension GatewayConfiguration {
         forward.settings.connectTimeout = try values.seconds("forward.connect_timeout") ?? forward.settings.connectTimeout
         forward.settings.networkTimeout = try values.seconds("forward.network_timeout") ?? forward.settings.networkTimeout
         forward.settings.pollInterval = try values.seconds("forward.poll_interval") ?? forward.settings.pollInterval
-        if let days = try values.days(
-            "forward.job_history_days", in: 1...ForwardSettings.maxJobHistoryDays, unlimited: ForwardSettings.keepAllJobHistory)
-        {
+        let keepAll = ForwardSettings.keepAllJobHistory
+        if let days = try values.days("forward.job_history_days", in: 1...ForwardSettings.maxJobHistoryDays, unlimited: keepAll) {
             forward.settings.jobHistoryDays = days.limit
         }
         forward.destinations = values.strings("forward.destinations") ?? forward.destinations
