@@ -155,7 +155,9 @@ private struct HistoryFixture: Sendable {
     let pool: PostgresPool
     let queue: JobQueue
 
-    static func with(_ body: (HistoryFixture) async throws -> Void) async throws {
+    static func with(
+        isolation: isolated (any Actor)? = #isolation, _ body: (HistoryFixture) async throws -> Void
+    ) async throws {
         try await TestDatabase.withFresh(migrations: TestDatabase.repositoryMigrations) { database in
             try await database.withPool(maxConnections: 6) { pool in
                 try await body(HistoryFixture(pool: pool, queue: JobQueue(pool: pool, logger: TestDatabase.logger)))
