@@ -116,6 +116,10 @@ extension GatewayConfiguration {
         forward.settings.connectTimeout = try values.seconds("forward.connect_timeout") ?? forward.settings.connectTimeout
         forward.settings.networkTimeout = try values.seconds("forward.network_timeout") ?? forward.settings.networkTimeout
         forward.settings.pollInterval = try values.seconds("forward.poll_interval") ?? forward.settings.pollInterval
+        let keepAll = ForwardSettings.keepAllJobHistory
+        if let days = try values.days("forward.job_history_days", in: 1...ForwardSettings.maxJobHistoryDays, unlimited: keepAll) {
+            forward.settings.jobHistoryDays = days.limit
+        }
         forward.destinations = values.strings("forward.destinations") ?? forward.destinations
         forward.routes = values.strings("forward.routes") ?? forward.routes
 
@@ -191,6 +195,26 @@ private struct ConfigValues {
             throw ConfigurationError(key: key, message: "\(seconds) s is outside (0, 86400]")
         }
         return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    /// A retention in whole days, or no limit.
+    struct Days {
+        /// nil: keep everything.
+        var limit: Int?
+    }
+
+    /// Whole days within `range`, or the word `unlimited` (any case) for no limit; nil when
+    /// the key is absent. 0 is not taken to mean "forever": elsewhere (`retention.*_days`)
+    /// it means "at once", so the word is required.
+    func days(_ key: String, in range: ClosedRange<Int>, unlimited word: String) throws -> Days? {
+        if let text = string(key), text.lowercased() == word { return Days(limit: nil) }
+        do {
+            return try int(key, in: range).map { Days(limit: $0) }
+        } catch let error as ConfigurationError {
+            throw ConfigurationError(
+                key: key,
+                message: "\(error.message) (expected whole days, \(range.lowerBound)...\(range.upperBound), or '\(word)' to keep everything)")
+        }
     }
 
     func bool(_ key: String) -> Bool? {

@@ -5,8 +5,9 @@ public import ServiceLifecycle
 public import Storage
 
 /// The forward side of a process as one `Service`: `workers` claim loops sending batches
-/// (none when 0), the rescuer returning jobs of dead workers, and a sweep applying the
-/// archive policy to objects settled by operator actions or interrupted workers.
+/// (none when 0), the rescuer returning jobs of dead workers (and dropping job history older
+/// than ``ForwardSettings/jobHistoryDays``), and a sweep applying the archive policy to
+/// objects settled by operator actions or interrupted workers.
 public struct ForwardService: Service {
     let pool: PostgresPool
     let layout: StorageLayout
@@ -25,6 +26,12 @@ public struct ForwardService: Service {
         self.logger = logger
     }
 
+    /// The rescuer `serve` and `worker` run for `settings`: rescue timing, and the job history
+    /// retention (``ForwardSettings/jobHistoryDays``), whose old daily partitions it drops.
+    static func rescuerConfiguration(_ settings: ForwardSettings) -> JobRescuer.Configuration {
+        .init(silence: settings.rescueSilence, interval: settings.rescueInterval, keepHistoryDays: settings.jobHistoryDays)
+    }
+
     /// Runs until graceful shutdown; batches in hand finish and are reported.
     public func run() async throws {
         let queue = JobQueue(pool: pool, logger: logger)
@@ -39,8 +46,7 @@ public struct ForwardService: Service {
                 pollInterval: settings.pollInterval),
             logger: logger,
             handler: { batch in await handler.handle(batch) })
-        let rescuer = JobRescuer(
-            queue: queue, configuration: .init(silence: settings.rescueSilence, interval: settings.rescueInterval), logger: logger)
+        let rescuer = JobRescuer(queue: queue, configuration: Self.rescuerConfiguration(settings), logger: logger)
         let archiver = Archiver(pool: pool, layout: layout, logger: logger)
         let workerCount = workers
         let interval = settings.rescueInterval

@@ -18,6 +18,17 @@ public struct ForwardSettings: Sendable, Equatable {
     public var networkTimeout: Duration = .seconds(30)
     /// A claim that finds every association slot of its destination taken waits this long.
     public var slotWait: Duration = .milliseconds(100)
+    /// Whole UTC days of finished-job history kept besides today (`forward.job_history_days`);
+    /// older daily partitions are dropped by the rescuer. nil keeps everything (`forever`).
+    public var jobHistoryDays: Int? = ForwardSettings.defaultJobHistoryDays
+
+    /// The default of ``jobHistoryDays``: the retention of failed forwarding in the storage
+    /// specification, so a dead letter's history lasts as long as its object in `failed/`.
+    public static let defaultJobHistoryDays = 90
+    /// The largest ``jobHistoryDays`` accepted (about a century; `forever` is the way to keep all).
+    public static let maxJobHistoryDays = 36_500
+    /// The word of `forward.job_history_days` that keeps the whole history.
+    public static let keepAllJobHistory = "forever"
 
     /// Defaults.
     public init() {}
