@@ -44,7 +44,7 @@ public struct ForwardWorkerProcess: Sendable {
             workers: max(1, configuration.workers.count), name: name, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: PoolService(pool: pool))]
         if let metricsAddress {
-            services.append(.init(service: QuietCancellation(makeMetricsServer(metricsAddress, pool: pool, layout: layout))))
+            services.append(.init(service: makeMetricsServer(metricsAddress, pool: pool, layout: layout)))
         }
         // Shut down in reverse order: the claim loops finish their batches while the metrics
         // server still answers (the last scrape sees the last forwards), the pool closes last.

@@ -79,7 +79,7 @@ public struct MetricsServer: Service {
         return router
     }
 
-    /// Serves until graceful shutdown.
+    /// Serves until graceful shutdown (or cancellation, which is a normal end too).
     /// - Throws: ``MetricsListenError`` when the address cannot be bound (in use, not local,
     ///   not resolvable); what the HTTP server throws afterwards.
     public func run() async throws {
@@ -101,7 +101,7 @@ public struct MetricsServer: Service {
         do {
             try await application.run()
         } catch is CancellationError {
-            throw CancellationError()
+            return
         } catch {
             // Before the server ran, the failure is the bind (or the host's resolution): say
             // which address, so the operator does not read a bare errno.
