@@ -108,9 +108,12 @@ extension GatewayConfiguration {
 
         workers.count = try values.int("workers.count", in: 0...256) ?? workers.count
         if let listen = values.string("workers.metrics_listen") {
-            // `off` lets one instance's environment or option override a file that sets it.
-            workers.metricsListen = listen.lowercased() == "off"
-                ? nil : try MetricsServer.Configuration(listen: listen, key: "workers.metrics_listen").description
+            if listen.lowercased() == "off" {
+                // Lets one instance's environment or option override a file that sets it.
+                workers.metricsListen = nil
+            } else {
+                workers.metricsListen = try MetricsServer.Configuration(listen: listen, key: "workers.metrics_listen").description
+            }
         }
 
         // Forwarding (Sources/Gateway/Forward).

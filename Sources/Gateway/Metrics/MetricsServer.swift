@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 public import Logging
 public import Prometheus
 public import ServiceLifecycle
@@ -94,7 +94,8 @@ public struct MetricsServer: Service {
             onServerRunning: { channel in
                 listening.set()
                 let port = channel.localAddress?.port ?? configuration.port
-                logger.info("metrics listening", metadata: ["metrics.listen": "\(configuration.host):\(port)"])
+                let address = Configuration(host: configuration.host, port: port)
+                logger.info("metrics listening", metadata: ["metrics.listen": "\(address)"])
                 await onListening(port)
             },
             logger: logger)

@@ -18,6 +18,10 @@ import Glibc
 /// `dicom-gw worker` process exporting the forwards it makes.
 @Suite("Worker metrics")
 struct WorkerMetricsTests {
+    struct NotWritable: Error, CustomStringConvertible {
+        var description: String { "not writable" }
+    }
+
     static func logger() -> Logger {
         var logger = Logger(label: "test.worker-metrics")
         logger.logLevel = .critical
@@ -64,7 +68,7 @@ struct WorkerMetricsTests {
         "an unusable workers.metrics_listen stops the load, naming the key",
         arguments: ["9181", "127.0.0.1", "127.0.0.1:", ":9181", "127.0.0.1:65536", "127.0.0.1:-1", "localhost:http", "[::1]9181"])
     func invalidAddress(_ text: String) async throws {
-        let error = try #require(throws: ConfigurationError.self) {
+        let error = try await #require(throws: ConfigurationError.self) {
             _ = try await GatewayConfiguration.load(file: nil, environment: ["DICOM_GW_WORKERS_METRICS_LISTEN": text])
         }
         #expect(error.key == "workers.metrics_listen")
@@ -82,7 +86,7 @@ struct WorkerMetricsTests {
             configuration: .init(host: "127.0.0.1", port: 0), registry: registry,
             readinessChecks: [
                 ReadinessCheck(name: "database") {},
-                ReadinessCheck(name: "storage") { throw ConfigurationError(key: "storage", message: "not writable") },
+                ReadinessCheck(name: "storage") { throw NotWritable() },
             ],
             logger: Self.logger(), onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: Self.logger())
@@ -126,7 +130,7 @@ struct WorkerMetricsTests {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             let second = MetricsServer(configuration: .init(port: port), registry: registry, logger: Self.logger())
-            let error = try #require(throws: MetricsListenError.self) { try await second.run() }
+            let error = try await #require(throws: MetricsListenError.self) { try await second.run() }
             #expect(error.address == "127.0.0.1:\(port)")
             #expect(error.description.hasPrefix("cannot listen for metrics on 127.0.0.1:\(port) (workers.metrics_listen"))
             #expect(error.description.lowercased().contains("address already in use"))
