@@ -44,7 +44,10 @@ public struct ForwardWorkerProcess: Sendable {
             workers: max(1, configuration.workers.count), name: name, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: PoolService(pool: pool))]
         if let metricsAddress {
-            services.append(.init(service: makeMetricsServer(metricsAddress, pool: pool, layout: layout)))
+            // A bind failure ends the process (the operator asked for metrics), but through the
+            // ordered shutdown: the claim loops deregister while the pool is still open.
+            services.append(
+                .init(service: makeMetricsServer(metricsAddress, pool: pool, layout: layout), failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         // Shut down in reverse order: the claim loops finish their batches while the metrics
         // server still answers (the last scrape sees the last forwards), the pool closes last.

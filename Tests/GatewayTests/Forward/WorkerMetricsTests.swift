@@ -198,6 +198,9 @@ struct WorkerMetricsProcessTests {
                 timeout: .seconds(60))
             #expect(status != 0)
             #expect(output.contains("cannot listen for metrics on 127.0.0.1:\(port)"), "\(output.suffix(2000))")
+            // It stopped through the ordered shutdown: its claim loops deregistered before the pool closed.
+            #expect(try await gw.count("SELECT count(*) FROM dicom_gw.job_workers WHERE name = 'clash'") == 0)
+            #expect(!output.contains("pool is shut down"), "\(output.suffix(2000))")
 
             worker.signal(SIGTERM)
             let exit = await worker.waitForExit()
