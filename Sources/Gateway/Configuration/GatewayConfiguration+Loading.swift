@@ -107,6 +107,14 @@ extension GatewayConfiguration {
         admin.secureCookies = values.bool("admin.secure_cookies") ?? admin.secureCookies
 
         workers.count = try values.int("workers.count", in: 0...256) ?? workers.count
+        if let listen = values.string("workers.metrics_listen") {
+            if listen.lowercased() == "off" {
+                // Lets one instance's environment or option override a file that sets it.
+                workers.metricsListen = nil
+            } else {
+                workers.metricsListen = try MetricsServer.Configuration(listen: listen, key: "workers.metrics_listen").description
+            }
+        }
 
         // Forwarding (Sources/Gateway/Forward).
         forward.settings.callingAETitle = try values.aeTitle("forward.calling_ae_title") ?? dicom.aeTitle

@@ -97,6 +97,12 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public struct Workers: Sendable, Equatable {
         /// Concurrent forward workers in this process (0 allowed).
         public var count: Int = 2
+        /// `HOST:PORT` where `dicom-gw worker` serves `/healthz`, `/readyz` and `/metrics`
+        /// (validated at load); nil, the default, serves nothing. Off by default because the
+        /// `dicom-gw-worker@N` instances of a host share one file, so any fixed port would
+        /// collide from the second instance on. `serve` ignores it: its admin server reports
+        /// its own workers.
+        public var metricsListen: String? = nil
 
         public init() {}
     }
