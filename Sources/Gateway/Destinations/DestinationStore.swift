@@ -18,6 +18,21 @@ public struct DestinationStore: Sendable {
         extract(epoch FROM breaker_pause)::float8 AS breaker_pause, enabled, paused, source, description
         """
 
+    // The config sync's upsert: the file wins over every column it declares.
+    static let upsertClause = """
+        ON CONFLICT (name) DO UPDATE SET ae_title = excluded.ae_title, host = excluded.host, port = excluded.port,
+            calling_ae_title = excluded.calling_ae_title, tls_enabled = excluded.tls_enabled,
+            tls_verify_hostname = CASE WHEN $22::boolean THEN dicom_gw.destinations.tls_verify_hostname
+                                       ELSE excluded.tls_verify_hostname END,
+            tls_ca_file = excluded.tls_ca_file, tls_certificate_file = excluded.tls_certificate_file,
+            tls_key_file = excluded.tls_key_file, max_associations = excluded.max_associations,
+            max_objects_per_association = excluded.max_objects_per_association,
+            max_attempts = excluded.max_attempts, retry_initial_delay = excluded.retry_initial_delay,
+            retry_max_delay = excluded.retry_max_delay, breaker_threshold = excluded.breaker_threshold,
+            breaker_pause = excluded.breaker_pause, enabled = excluded.enabled, paused = excluded.paused,
+            source = excluded.source, description = excluded.description, updated_at = now()
+        """
+
     /// All destinations, by name.
     /// - Throws: `PostgresError`.
     public func list() async throws -> [Destination] {
@@ -43,19 +58,21 @@ public struct DestinationStore: Sendable {
     @discardableResult
     public func save(_ destination: Destination, actor: AuditActor, upsert: Bool = false) async throws -> Destination {
         try destination.validate()
-        let conflict = upsert ? """
-            ON CONFLICT (name) DO UPDATE SET ae_title = excluded.ae_title, host = excluded.host, port = excluded.port,
-                calling_ae_title = excluded.calling_ae_title, tls_enabled = excluded.tls_enabled,
-                tls_verify_hostname = CASE WHEN $22::boolean THEN dicom_gw.destinations.tls_verify_hostname
-                                           ELSE excluded.tls_verify_hostname END,
-                tls_ca_file = excluded.tls_ca_file, tls_certificate_file = excluded.tls_certificate_file,
-                tls_key_file = excluded.tls_key_file, max_associations = excluded.max_associations,
-                max_objects_per_association = excluded.max_objects_per_association,
-                max_attempts = excluded.max_attempts, retry_initial_delay = excluded.retry_initial_delay,
-                retry_max_delay = excluded.retry_max_delay, breaker_threshold = excluded.breaker_threshold,
-                breaker_pause = excluded.breaker_pause, enabled = excluded.enabled, paused = excluded.paused,
-                source = excluded.source, description = excluded.description, updated_at = now()
-            """ : ""
+        do {
+            return try await pool.withTransaction { connection in
+                try await Self.save(destination, actor: actor, upsert: upsert, on: connection)
+            }
+        } catch let error as PostgresError where error.code == .uniqueViolation {
+            throw ForwardError(.conflict, "a destination named '\(destination.name)' already exists")
+        }
+    }
+
+    /// ``save(_:actor:upsert:)`` in the caller's transaction (the config sync); an error
+    /// leaves that transaction aborted.
+    /// - Throws: ``ForwardError`` `invalidArgument`, `PostgresError`.
+    @discardableResult
+    static func save(_ destination: Destination, actor: AuditActor, upsert: Bool, on connection: PostgresConnection) async throws -> Destination {
+        try destination.validate()
         let d = destination
         var parameters: [any PostgresEncodable] = [
             d.name, d.aeTitle, d.host, d.port, d.callingAETitle, d.tlsEnabled, d.tlsCAFile, d.tlsCertificateFile,
@@ -64,32 +81,23 @@ public struct DestinationStore: Sendable {
             d.tlsVerifyHostname,
         ]
         if upsert { parameters.append(d.tlsVerifyHostnameUndeclared) }
-        let bound = parameters
-        let stored: Destination
-        do {
-            stored = try await pool.withTransaction { connection in
-                let rows = try await connection.query("""
-                    INSERT INTO dicom_gw.destinations (name, ae_title, host, port, calling_ae_title, tls_enabled, tls_ca_file,
-                        tls_certificate_file, tls_key_file, max_associations, max_objects_per_association, max_attempts,
-                        retry_initial_delay, retry_max_delay, breaker_threshold, breaker_pause, enabled, paused, source, description,
-                        tls_verify_hostname)
-                    VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10::int, $11::int, $12::int, make_interval(secs => $13),
-                        make_interval(secs => $14), $15::int, make_interval(secs => $16), $17, $18, $19, $20, $21)
-                    \(conflict)
-                    RETURNING \(Self.columns)
-                    """,
-                    bound)
-                guard let row = rows.first else { throw ForwardError(.notFound, "insert returned nothing") }
-                let saved = try Self.decode(row)
-                try await Self.configureLane(saved, on: connection)
-                try await Audit.record(actor, action: upsert ? "destination.sync" : "destination.add",
-                                       objectType: "destination", objectID: saved.name, details: saved.auditDetails, on: connection)
-                return saved
-            }
-        } catch let error as PostgresError where error.code == .uniqueViolation {
-            throw ForwardError(.conflict, "a destination named '\(d.name)' already exists")
-        }
-        return stored
+        let rows = try await connection.query("""
+            INSERT INTO dicom_gw.destinations (name, ae_title, host, port, calling_ae_title, tls_enabled, tls_ca_file,
+                tls_certificate_file, tls_key_file, max_associations, max_objects_per_association, max_attempts,
+                retry_initial_delay, retry_max_delay, breaker_threshold, breaker_pause, enabled, paused, source, description,
+                tls_verify_hostname)
+            VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10::int, $11::int, $12::int, make_interval(secs => $13),
+                make_interval(secs => $14), $15::int, make_interval(secs => $16), $17, $18, $19, $20, $21)
+            \(upsert ? Self.upsertClause : "")
+            RETURNING \(Self.columns)
+            """,
+            parameters)
+        guard let row = rows.first else { throw ForwardError(.notFound, "insert returned nothing") }
+        let saved = try Self.decode(row)
+        try await Self.configureLane(saved, on: connection)
+        try await Audit.record(actor, action: upsert ? "destination.sync" : "destination.add",
+                               objectType: "destination", objectID: saved.name, details: saved.auditDetails, on: connection)
+        return saved
     }
 
     /// Updates the destination with `destination.id`.
@@ -117,24 +125,32 @@ public struct DestinationStore: Sendable {
         }
     }
 
-    /// Removes the destination named `name`.
+    /// Removes the destination named `name` and cancels its live jobs; its delivery ledger
+    /// rows go with it.
     /// - Throws: ``ForwardError`` `notFound`, or `conflict` while a route still sends to it.
     public func remove(name: String, actor: AuditActor) async throws {
         do {
             try await pool.withTransaction { connection in
-                let rows = try await connection.query("DELETE FROM dicom_gw.destinations WHERE name = $1 RETURNING id", [name])
-                guard let id = try rows.first?.decode(Int64.self, column: "id") else {
-                    throw ForwardError(.notFound, "no destination named '\(name)'")
-                }
-                _ = try await connection.execute(
-                    "SELECT dicom_gw.job_cancel(ARRAY(SELECT id FROM dicom_gw.jobs WHERE lane = $1), 'destination removed')",
-                    [Destination.lane(for: id)])
-                try await Audit.record(actor, action: "destination.remove", objectType: "destination", objectID: name,
-                                       details: [:], on: connection)
+                try await Self.remove(name: name, actor: actor, on: connection)
             }
         } catch let error as PostgresError where error.code == .foreignKeyViolation {
             throw ForwardError(.conflict, "destination '\(name)' is still used by a route; remove the route first")
         }
+    }
+
+    /// ``remove(name:actor:)`` in the caller's transaction (the config sync).
+    /// - Throws: ``ForwardError`` `notFound`, `PostgresError` (`foreignKeyViolation` while a
+    ///   route still sends to it).
+    static func remove(name: String, actor: AuditActor, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query("DELETE FROM dicom_gw.destinations WHERE name = $1 RETURNING id", [name])
+        guard let id = try rows.first?.decode(Int64.self, column: "id") else {
+            throw ForwardError(.notFound, "no destination named '\(name)'")
+        }
+        _ = try await connection.execute(
+            "SELECT dicom_gw.job_cancel(ARRAY(SELECT id FROM dicom_gw.jobs WHERE lane = $1), 'destination removed')",
+            [Destination.lane(for: id)])
+        try await Audit.record(actor, action: "destination.remove", objectType: "destination", objectID: name,
+                               details: [:], on: connection)
     }
 
     /// Sets the lane's limit and retry policy from the destination (in the caller's transaction).

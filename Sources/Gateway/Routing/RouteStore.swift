@@ -48,6 +48,46 @@ public struct RouteStore: Sendable {
     /// - Throws: ``ForwardError`` (`invalidArgument`, `notFound` for an unknown destination,
     ///   `conflict` for a taken name), `PostgresError`.
     public func save(_ route: Route, actor: AuditActor, upsert: Bool = false) async throws {
+        try Self.validate(route)
+        do {
+            try await pool.withTransaction { connection in
+                try await Self.save(route, actor: actor, upsert: upsert, on: connection)
+            }
+        } catch let error as PostgresError where error.code == .uniqueViolation {
+            throw ForwardError(.conflict, "a route named '\(route.name)' already exists")
+        }
+    }
+
+    /// ``save(_:actor:upsert:)`` in the caller's transaction (the config sync).
+    /// - Throws: ``ForwardError`` (`invalidArgument`, `notFound` for an unknown destination),
+    ///   `PostgresError`.
+    static func save(_ route: Route, actor: AuditActor, upsert: Bool, on connection: PostgresConnection) async throws {
+        try validate(route)
+        let conditions = try encodeConditions(route.conditions)
+        if upsert {
+            _ = try await connection.execute("DELETE FROM dicom_gw.routes WHERE name = $1", [route.name])
+        }
+        let rows = try await connection.query("""
+            INSERT INTO dicom_gw.routes (name, enabled, priority, conditions, mode, stable_seconds, archive_policy, source, description)
+            VALUES ($1, $2, $3::int, $4::jsonb, $5, $6::int, $7, $8, $9) RETURNING id
+            """,
+            [route.name, route.enabled, route.priority, conditions, route.mode.description, route.stableSeconds,
+             route.archivePolicy, route.source, route.description])
+        guard let id = try rows.first?.decode(Int64.self, column: "id") else { return }
+        let linked = try await connection.query("""
+            INSERT INTO dicom_gw.route_destinations (route_id, destination_id)
+            SELECT $1, d.id FROM dicom_gw.destinations d WHERE d.name = ANY ($2) RETURNING destination_id
+            """, [id, route.destinations])
+        guard linked.count == Set(route.destinations).count else {
+            throw ForwardError(.notFound, "unknown destination among \(route.destinations.joined(separator: ", "))")
+        }
+        try await Audit.record(actor, action: upsert ? "route.sync" : "route.add", objectType: "route", objectID: route.name,
+                               details: ["conditions": conditions, "destinations": route.destinations.joined(separator: ","),
+                                         "mode": route.mode.description, "archive_policy": route.archivePolicy],
+                               on: connection)
+    }
+
+    static func validate(_ route: Route) throws {
         guard route.name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
             throw ForwardError(.invalidArgument, "route name '\(route.name)' must be 1-64 of A-Z a-z 0-9 . _ -")
         }
@@ -56,44 +96,22 @@ public struct RouteStore: Sendable {
             throw ForwardError(.invalidArgument, "archive policy must be one of \(Route.archivePolicies.joined(separator: ", "))")
         }
         guard route.stableSeconds >= 0 else { throw ForwardError(.invalidArgument, "the quiet period cannot be negative") }
-        let conditions = try Self.encodeConditions(route.conditions)
-        do {
-            try await pool.withTransaction { connection in
-                if upsert {
-                    _ = try await connection.execute("DELETE FROM dicom_gw.routes WHERE name = $1", [route.name])
-                }
-                let rows = try await connection.query("""
-                    INSERT INTO dicom_gw.routes (name, enabled, priority, conditions, mode, stable_seconds, archive_policy, source, description)
-                    VALUES ($1, $2, $3::int, $4::jsonb, $5, $6::int, $7, $8, $9) RETURNING id
-                    """,
-                    [route.name, route.enabled, route.priority, conditions, route.mode.description, route.stableSeconds,
-                     route.archivePolicy, route.source, route.description])
-                guard let id = try rows.first?.decode(Int64.self, column: "id") else { return }
-                let linked = try await connection.query("""
-                    INSERT INTO dicom_gw.route_destinations (route_id, destination_id)
-                    SELECT $1, d.id FROM dicom_gw.destinations d WHERE d.name = ANY ($2) RETURNING destination_id
-                    """, [id, route.destinations])
-                guard linked.count == Set(route.destinations).count else {
-                    throw ForwardError(.notFound, "unknown destination among \(route.destinations.joined(separator: ", "))")
-                }
-                try await Audit.record(actor, action: upsert ? "route.sync" : "route.add", objectType: "route", objectID: route.name,
-                                       details: ["conditions": conditions, "destinations": route.destinations.joined(separator: ","),
-                                                 "mode": route.mode.description, "archive_policy": route.archivePolicy],
-                                       on: connection)
-            }
-        } catch let error as PostgresError where error.code == .uniqueViolation {
-            throw ForwardError(.conflict, "a route named '\(route.name)' already exists")
-        }
     }
 
     /// Removes the route named `name`. Jobs it already made stay.
     /// - Throws: ``ForwardError`` `notFound`, `PostgresError`.
     public func remove(name: String, actor: AuditActor) async throws {
         try await pool.withTransaction { connection in
-            let n = try await connection.execute("DELETE FROM dicom_gw.routes WHERE name = $1", [name])
-            guard n == 1 else { throw ForwardError(.notFound, "no route named '\(name)'") }
-            try await Audit.record(actor, action: "route.remove", objectType: "route", objectID: name, details: [:], on: connection)
+            try await Self.remove(name: name, actor: actor, on: connection)
         }
+    }
+
+    /// ``remove(name:actor:)`` in the caller's transaction (the config sync).
+    /// - Throws: ``ForwardError`` `notFound`, `PostgresError`.
+    static func remove(name: String, actor: AuditActor, on connection: PostgresConnection) async throws {
+        let n = try await connection.execute("DELETE FROM dicom_gw.routes WHERE name = $1", [name])
+        guard n == 1 else { throw ForwardError(.notFound, "no route named '\(name)'") }
+        try await Audit.record(actor, action: "route.remove", objectType: "route", objectID: name, details: [:], on: connection)
     }
 
     static func encodeConditions(_ conditions: [RouteCondition]) throws -> String {

@@ -170,11 +170,9 @@ public final class GatewayServer: Sendable {
 
     private func prepareForwarding() async {
         do {
-            try await ForwardSetup.prepare(
-                pool: pool, destinations: try configuration.forward.parsedDestinations(),
-                routes: try configuration.forward.parsedRoutes(), logger: logger)
+            try await ForwardSetup.prepare(pool: pool, forward: configuration.forward, logger: logger)
         } catch {
-            logger.error("forwarding set-up failed: \(error)")
+            logger.error("forwarding set-up failed; nothing was synced from the configuration file: \(error)")
         }
         // Apart from the set-up above: an unparsable declaration must not hide the warning.
         do {
