@@ -42,10 +42,10 @@ public enum ForwardSetup {
         }
         for name in summary.removedDestinations {
             logger.info("destination '\(name)' is no longer declared in the configuration file: removed",
-                        metadata: ["forward.destination": "\(name)"])
+                        metadata: [ForwardLogKey.destination: "\(name)"])
         }
         for retired in summary.retiredDestinations {
-            logger.warning("\(retired.warning)", metadata: ["forward.destination": "\(retired.name)"])
+            logger.warning("\(retired.warning)", metadata: [ForwardLogKey.destination: "\(retired.name)"])
         }
         if summary.enabledRoutes.isEmpty {
             logger.notice("no route is defined: received objects are stored but not forwarded (dicom-gw route add)")
