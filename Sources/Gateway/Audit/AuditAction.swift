@@ -18,6 +18,9 @@ public enum AuditAction {
     public static let destinationUpdated = "destination.update"
     public static let destinationDeleted = "destination.remove"
     public static let destinationSynced = "destination.sync"
+    /// Dropped from the configuration file with jobs, deliveries or routes left: disabled,
+    /// paused and handed to the operator.
+    public static let destinationRetired = "destination.retire"
     public static let destinationPaused = "destination.pause"
     public static let destinationResumed = "destination.resume"
     public static let destinationEchoed = "destination.echo"

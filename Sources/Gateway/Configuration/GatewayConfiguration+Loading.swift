@@ -128,8 +128,12 @@ extension GatewayConfiguration {
         if let days = try values.days("forward.job_history_days", in: 1...ForwardSettings.maxJobHistoryDays, unlimited: keepAll) {
             forward.settings.jobHistoryDays = days.limit
         }
-        forward.destinations = values.strings("forward.destinations") ?? forward.destinations
-        forward.routes = values.strings("forward.routes") ?? forward.routes
+        let declaredDestinations = values.strings("forward.destinations")
+        let declaredRoutes = values.strings("forward.routes")
+        forward.destinations = declaredDestinations ?? forward.destinations
+        forward.routes = declaredRoutes ?? forward.routes
+        forward.destinationsDeclared = declaredDestinations != nil
+        forward.routesDeclared = declaredRoutes != nil
 
         if let level = values.string("log.level") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {

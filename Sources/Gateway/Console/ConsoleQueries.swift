@@ -51,6 +51,9 @@ struct ConsoleQueries: Sendable {
         let enabled: Bool
         let paused: Bool
         let source: String
+        /// DICOM TLS, and whether the certificate must name the host.
+        let tlsEnabled: Bool
+        let tlsVerifyHostname: Bool
         let connectionFailures: Int
         let lastError: String?
         let lastConnectedAt: Date?
@@ -79,7 +82,7 @@ struct ConsoleQueries: Sendable {
         let rows = try await pool.query(
             """
             SELECT d.id, d.name, d.ae_title::text AS ae_title, d.host, d.port, d.enabled, d.paused, d.source,
-                   d.connection_failures, d.last_error, d.last_connected_at,
+                   d.tls_enabled, d.tls_verify_hostname, d.connection_failures, d.last_error, d.last_connected_at,
                    CASE WHEN l.paused_until > now() THEN l.paused_until END AS lane_paused_until, l.pause_reason,
                    coalesce(q.waiting, 0) AS waiting, coalesce(q.running, 0) AS running,
                    extract(epoch FROM now() - q.oldest)::float8 AS oldest_wait_seconds,
@@ -103,6 +106,8 @@ struct ConsoleQueries: Sendable {
                 aeTitle: try row.decode(String.self, column: "ae_title"), host: try row.decode(String.self, column: "host"),
                 port: Int(try row.decode(Int32.self, column: "port")), enabled: try row.decode(Bool.self, column: "enabled"),
                 paused: try row.decode(Bool.self, column: "paused"), source: try row.decode(String.self, column: "source"),
+                tlsEnabled: try row.decode(Bool.self, column: "tls_enabled"),
+                tlsVerifyHostname: try row.decode(Bool.self, column: "tls_verify_hostname"),
                 connectionFailures: Int(try row.decode(Int32.self, column: "connection_failures")),
                 lastError: try row.decode(String?.self, column: "last_error"),
                 lastConnectedAt: try row.decode(Date?.self, column: "last_connected_at"),

@@ -60,7 +60,7 @@ extension DestinationStore {
             details["live_jobs"] = String(liveJobs)
             details["deliveries"] = String(deliveries)
             details["routes"] = routes.joined(separator: ",")
-            try await Audit.record(actor, action: "destination.retire", objectType: "destination", objectID: candidate.name,
+            try await Audit.record(actor, action: AuditAction.destinationRetired, objectType: "destination", objectID: candidate.name,
                                    details: details, on: connection)
             retired.append(retirement)
         }

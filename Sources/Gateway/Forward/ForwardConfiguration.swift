@@ -7,6 +7,12 @@ public struct ForwardConfiguration: Sendable, Equatable {
     /// Routes declared in the file, each `name=… to=a,b [mode=study_stable stable_seconds=N
     /// archive_policy=archive] [FIELD=VALUE | FIELD~REGEX | FIELD? | FIELD!]…`.
     public var routes: [String] = []
+    /// Whether the configuration has a `forward.destinations` key at all (even an empty
+    /// list). Only then does the start-up sync take out config destinations it no longer
+    /// declares: an omitted or misspelt key must not empty the database.
+    public var destinationsDeclared = true
+    /// The same for `forward.routes`.
+    public var routesDeclared = true
 
     /// Defaults: nothing declared.
     public init() {}

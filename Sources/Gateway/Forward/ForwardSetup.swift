@@ -16,7 +16,9 @@ public enum ForwardSetup {
     public static func prepare(pool: PostgresPool, forward: ForwardConfiguration, logger: Logger) async throws -> ConfigSyncSummary {
         let destinations = try forward.parsedDestinations()
         let routes = try forward.parsedRoutes()
-        return try await prepare(pool: pool, destinations: destinations, routes: routes, logger: logger)
+        return try await prepare(
+            pool: pool, destinations: destinations, routes: routes,
+            removingUndeclared: (destinations: forward.destinationsDeclared, routes: forward.routesDeclared), logger: logger)
     }
 
     /// Syncs `destinations` and `routes` (declared in the configuration file) in one
@@ -27,14 +29,23 @@ public enum ForwardSetup {
     /// left on them, retired (``RetiredDestination``). Rows made with the CLI or the API are
     /// never touched. A declared route that still sends to a config destination the file no
     /// longer declares is refused: the whole sync rolls back.
+    /// - Parameter removingUndeclared: whether the file has the `forward.destinations` /
+    ///   `forward.routes` key at all; without it the config rows of that kind are left as they
+    ///   are (a missing or misspelt key declares nothing, and must not take everything out).
     /// - Throws: ``ForwardError`` for an unusable declaration, `PostgresError`; either way
     ///   nothing was changed.
     @discardableResult
     public static func prepare(
-        pool: PostgresPool, destinations: [Destination], routes: [Route], logger: Logger
+        pool: PostgresPool, destinations: [Destination], routes: [Route],
+        removingUndeclared: (destinations: Bool, routes: Bool) = (true, true), logger: Logger
     ) async throws -> ConfigSyncSummary {
         let summary = try await pool.withTransaction { connection in
-            try await sync(destinations: destinations, routes: routes, on: connection)
+            try await sync(destinations: destinations, routes: routes, removingUndeclared: removingUndeclared, on: connection)
+        }
+        if !removingUndeclared.destinations || !removingUndeclared.routes {
+            let missing = [removingUndeclared.destinations ? nil : "forward.destinations", removingUndeclared.routes ? nil : "forward.routes"]
+                .compactMap { $0 }.joined(separator: " and ")
+            logger.info("the configuration has no \(missing) key: config rows of that kind are kept as they are (write an empty list to take them all out)")
         }
         // Logged once committed, so a rolled-back sync never reports a removal.
         for name in summary.removedRoutes {
@@ -56,11 +67,15 @@ public enum ForwardSetup {
         return summary
     }
 
-    private static func sync(destinations: [Destination], routes: [Route], on connection: PostgresConnection) async throws -> ConfigSyncSummary {
+    private static func sync(
+        destinations: [Destination], routes: [Route], removingUndeclared: (destinations: Bool, routes: Bool),
+        on connection: PostgresConnection
+    ) async throws -> ConfigSyncSummary {
         // Two gateways starting at once would otherwise interleave their upserts and removals.
         _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext('dicom_gw.config_sync'))")
         let declaredDestinations = destinations.map(\.name)
-        let undeclared = try await DestinationStore.undeclaredConfigNames(declared: declaredDestinations, on: connection)
+        let undeclared = removingUndeclared.destinations
+            ? try await DestinationStore.undeclaredConfigNames(declared: declaredDestinations, on: connection) : []
         for route in routes {
             if let gone = route.destinations.first(where: undeclared.contains) {
                 throw ForwardError(.invalidArgument, """
@@ -79,9 +94,13 @@ public enum ForwardSetup {
         }
         var summary = ConfigSyncSummary()
         // Routes first: a destination is removable only once no route sends to it.
-        summary.removedRoutes = try await RouteStore.removeUndeclared(declared: routes.map(\.name), actor: actor, on: connection)
-        (summary.removedDestinations, summary.retiredDestinations) = try await DestinationStore.dropUndeclared(
-            declared: declaredDestinations, actor: actor, on: connection)
+        if removingUndeclared.routes {
+            summary.removedRoutes = try await RouteStore.removeUndeclared(declared: routes.map(\.name), actor: actor, on: connection)
+        }
+        if removingUndeclared.destinations {
+            (summary.removedDestinations, summary.retiredDestinations) = try await DestinationStore.dropUndeclared(
+                declared: declaredDestinations, actor: actor, on: connection)
+        }
         // Lanes follow their destinations even when rows were changed behind our back.
         for row in try await connection.query("SELECT \(DestinationStore.columns) FROM dicom_gw.destinations") {
             try await DestinationStore.configureLane(try DestinationStore.decode(row), on: connection)

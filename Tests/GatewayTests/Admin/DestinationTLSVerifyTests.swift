@@ -224,6 +224,12 @@ struct DestinationTLSVerifyTests {
             let unticked = try await browser.get("/ui/destinations/\(saved.id)")
             #expect(unticked.text.contains(#"name="tls_verify_hostname">"#))
             #expect(unticked.text.contains("DICOM TLS without host name verification"), "the detail page warns")
+            let list = try await browser.get("/ui/destinations")
+            #expect(list.text.contains("TLS, host name not checked"), "the list shows it too")
+            #expect(try await browser.post("/ui/destinations/\(saved.id)", base + [("tls_verify_hostname", "on")]).status == .seeOther)
+            let fixed = try await browser.get("/ui/destinations")
+            #expect(!fixed.text.contains("host name not checked"))
+            #expect(fixed.text.contains(">TLS</span>"))
         }
     }
 }

@@ -214,6 +214,47 @@ struct ConfigSyncRemovalTests {
         }
     }
 
+    @Test("a file without the forward.routes or forward.destinations key keeps the config rows of that kind; an empty list takes them out")
+    func missingKeyRemovesNothing() async throws {
+        func load(_ yaml: String) async throws -> ForwardConfiguration {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("dicom-gw-sync-\(UUID().uuidString).yaml").path
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return try await GatewayConfiguration.load(file: path, environment: [:]).forward
+        }
+        try await AdminTestDatabase.with { pool in
+            let capture = Capture()
+            let full = try await load("""
+                forward:
+                  destinations:
+                    - "\(Self.pacs)"
+                  routes:
+                    - "name=ct to=pacs modality=CT"
+                """)
+            #expect(full.destinationsDeclared && full.routesDeclared)
+            try await ForwardSetup.prepare(pool: pool, forward: full, logger: capture.logger)
+            // The section misspelt: nothing is declared, and nothing is taken out.
+            let misspelt = try await load("""
+                foward:
+                  routes:
+                    - "name=ct to=pacs modality=CT"
+                """)
+            #expect(!misspelt.destinationsDeclared && !misspelt.routesDeclared)
+            let kept = try await ForwardSetup.prepare(pool: pool, forward: misspelt, logger: capture.logger)
+            #expect(kept.removedRoutes.isEmpty && kept.removedDestinations.isEmpty && kept.retiredDestinations.isEmpty)
+            #expect(try await Self.routeNames(pool) == ["ct"])
+            #expect(try await Self.destinationNames(pool) == ["pacs"])
+            #expect(capture.lines.contains { $0.contains("no forward.destinations and forward.routes key") })
+            // An explicit empty list of routes does take the route out (the destination key is absent: kept).
+            let empty = try await load("forward:\n  routes: []\n")
+            #expect(empty.routesDeclared && !empty.destinationsDeclared)
+            let summary = try await ForwardSetup.prepare(pool: pool, forward: empty, logger: capture.logger)
+            #expect(summary.removedRoutes == ["ct"])
+            #expect(try await Self.routeNames(pool).isEmpty)
+            #expect(try await Self.destinationNames(pool) == ["pacs"])
+        }
+    }
+
     @Test("the retirement warning names what is left and the commands that finish it")
     func warningText() {
         let jobs = RetiredDestination(name: "pacs", liveJobs: 12, deliveries: 3400, routes: []).warning

@@ -17,6 +17,8 @@ extension ConsolePages {
             let lastError: String?
             let paused: Bool
             let configManaged: Bool
+            /// "TLS", or a warning that the certificate's host name is not checked; nil: plain.
+            let tls: Badge?
         }
         struct EchoResult {
             let name: String
@@ -147,7 +149,9 @@ extension ConsolePages {
             id: d.id, name: d.name, href: "/ui/destinations/\(d.id)", address: "\(d.aeTitle) @ \(d.host):\(d.port)",
             status: badge(d), waiting: d.waiting + d.running, deadLetters: d.deadLetters == 0 ? nil : d.deadLetters,
             oldestWait: d.oldestWaitSeconds.map { ConsoleFormat.duration(seconds: $0) },
-            lastError: ConsoleFormat.clip(d.lastError), paused: d.paused, configManaged: d.source == "config")
+            lastError: ConsoleFormat.clip(d.lastError), paused: d.paused, configManaged: d.source == "config",
+            tls: !d.tlsEnabled ? nil
+                : d.tlsVerifyHostname ? .neutral("TLS") : .warn("TLS, host name not checked"))
     }
 
     func destinationForm(

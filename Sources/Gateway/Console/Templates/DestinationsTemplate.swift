@@ -12,7 +12,7 @@ extension ConsoleTemplates {
             {{#rows}}
             <tr>
               <td><a href="{{href}}"><strong>{{name}}</strong></a>{{#configManaged}} <span class="badge">config file</span>{{/configManaged}}</td>
-              <td class="mono">{{address}}</td>
+              <td class="mono">{{address}}{{#tls}} <span class="badge {{cls}}">{{label}}</span>{{/tls}}</td>
               <td><span class="badge {{status.cls}}">{{status.label}}</span></td>
               <td class="num">{{waiting}}</td><td>{{oldestWait}}</td>
               <td class="num">{{#deadLetters}}<a href="/ui/jobs?state=failed&amp;destination={{id}}">{{.}}</a>{{/deadLetters}}</td>
