@@ -9,10 +9,10 @@ public struct ForwardConfiguration: Sendable, Equatable {
     public var routes: [String] = []
     /// Whether the configuration has a `forward.destinations` key at all (even an empty
     /// list). Only then does the start-up sync take out config destinations it no longer
-    /// declares: an omitted or misspelt key must not empty the database.
-    public var destinationsDeclared = true
+    /// declares: an omitted or misspelt key must not empty the database. Set by the loader.
+    public var destinationsDeclared = false
     /// The same for `forward.routes`.
-    public var routesDeclared = true
+    public var routesDeclared = false
 
     /// Defaults: nothing declared.
     public init() {}

@@ -108,6 +108,12 @@ struct ExampleConfigurationTests {
             .deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent("deploy/config/dicom-gw.yaml").path
         let config = try await GatewayConfiguration.load(file: path, environment: [:])
-        #expect(config == GatewayConfiguration())
+        // It writes both lists out (empty), so lines taken out of them later are taken out of
+        // the database too; otherwise it states the defaults.
+        #expect(config.forward.destinationsDeclared && config.forward.routesDeclared)
+        var expected = GatewayConfiguration()
+        expected.forward.destinationsDeclared = true
+        expected.forward.routesDeclared = true
+        #expect(config == expected)
     }
 }

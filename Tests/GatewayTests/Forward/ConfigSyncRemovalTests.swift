@@ -18,6 +18,9 @@ struct ConfigSyncRemovalTests {
         var forward = ForwardConfiguration()
         forward.destinations = destinations
         forward.routes = routes
+        // As the loader sets them for a file with both keys.
+        forward.destinationsDeclared = true
+        forward.routesDeclared = true
         return forward
     }
 
