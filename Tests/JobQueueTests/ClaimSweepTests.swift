@@ -98,6 +98,16 @@ struct ClaimSweepTests {
         }
     }
 
+    /// Enqueues `count` jobs into queue "q" and claims and completes them all, 500 at a time.
+    private static func runAndFinish(_ count: Int, lane: String, worker: Int64, in f: QueueFixture) async throws {
+        try await f.queue.enqueue(.noop(count, lane: lane), into: "q")
+        while true {
+            let jobs = try await f.queue.claim(queue: "q", worker: worker, limit: 500, lease: .seconds(60))
+            if jobs.isEmpty { break }
+            #expect(try await f.queue.complete(jobs.map(\.lease)).isEmpty)
+        }
+    }
+
     /// Migration 0012. Under a held snapshot every job run since leaves a dead entry in
     /// jobs_running_idx; once an analyze sees no running job, a statement that says
     /// `state = 'running'` is planned on that index and walks all of them (in the pinned
@@ -110,12 +120,7 @@ struct ClaimSweepTests {
                 try await pin.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
                 _ = try await pin.query("SELECT count(*) FROM dicom_gw.jobs")
                 // 5,000 jobs run and finish behind the snapshot.
-                try await f.queue.enqueue(.noop(5000, lane: "L"), into: "q")
-                while true {
-                    let jobs = try await f.queue.claim(queue: "q", worker: w, limit: 500, lease: .seconds(60))
-                    if jobs.isEmpty { break }
-                    #expect(try await f.queue.complete(jobs.map(\.lease)).isEmpty)
-                }
+                try await Self.runAndFinish(5000, lane: "L", worker: w, in: f)
                 try await f.pool.execute("ANALYZE dicom_gw.jobs")
                 try await f.queue.enqueue(.noop(4, lane: "L"), into: "q")
                 let jobs = try await f.queue.claim(queue: "q", worker: w, limit: 4, lease: .seconds(60))
@@ -170,12 +175,7 @@ struct ClaimSweepTests {
                 try await pin.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
                 _ = try await pin.query("SELECT count(*) FROM dicom_gw.jobs")
                 // 3,000 jobs of the lane run and finish behind the snapshot.
-                try await f.queue.enqueue(.noop(3000, lane: "L"), into: "q")
-                while true {
-                    let jobs = try await f.queue.claim(queue: "q", worker: w, limit: 500, lease: .seconds(60))
-                    if jobs.isEmpty { break }
-                    #expect(try await f.queue.complete(jobs.map(\.lease)).isEmpty)
-                }
+                try await Self.runAndFinish(3000, lane: "L", worker: w, in: f)
                 // One job runs now, claimed after all of those; the next claim raises the floor to it.
                 try await f.queue.enqueue(.noop(3, lane: "L"), into: "q")
                 let running = try #require(try await f.queue.claim(queue: "q", worker: w, limit: 1, lease: .seconds(60)).first)

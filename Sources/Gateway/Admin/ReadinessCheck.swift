@@ -1,5 +1,8 @@
+import PostgresClient
+import Storage
+
 /// One condition for `/readyz`: the database reachable, the storage root writable, the
-/// DICOM listeners bound. The serve command supplies them; each throws when not ready.
+/// DICOM listeners bound. `serve` and `worker` supply them; each throws when not ready.
 public struct ReadinessCheck: Sendable {
     /// The check's name in the `/readyz` answer.
     public var name: String
@@ -10,5 +13,19 @@ public struct ReadinessCheck: Sendable {
     public init(name: String, check: @escaping @Sendable () async throws -> Void) {
         self.name = name
         self.check = check
+    }
+}
+
+extension ReadinessCheck {
+    /// `database`: the pool answers `SELECT 1`.
+    static func database(_ pool: PostgresPool) -> ReadinessCheck {
+        ReadinessCheck(name: "database") { _ = try await pool.execute("SELECT 1") }
+    }
+
+    /// `storage`: a file can be created, written, fsynced and removed under `layout` (on `io`).
+    static func storage(_ layout: StorageLayout, io: BlockingIO) -> ReadinessCheck {
+        ReadinessCheck(name: "storage") {
+            try await io.run { () throws(StorageError) in try StorageProbe.checkWritable(layout) }
+        }
     }
 }

@@ -57,7 +57,6 @@ public struct DestinationStore: Sendable {
     ///   not `upsert`), `PostgresError`.
     @discardableResult
     public func save(_ destination: Destination, actor: AuditActor, upsert: Bool = false) async throws -> Destination {
-        try destination.validate()
         do {
             return try await pool.withTransaction { connection in
                 try await Self.save(destination, actor: actor, upsert: upsert, on: connection)

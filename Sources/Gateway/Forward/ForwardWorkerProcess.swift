@@ -1,6 +1,5 @@
 import JobQueue
 public import Logging
-import NIOPosix
 import PostgresClient
 import ServiceLifecycle
 import Storage
@@ -68,12 +67,7 @@ public struct ForwardWorkerProcess: Sendable {
         var gauges = ResourceGauges(storageRoot: configuration.storage.root, certificatePaths: [])
         gauges.additionalSamplers = [{ factory in operational.samplePool(factory) }]
         // The checks `serve` runs, but the listeners: a worker has none.
-        let readiness = [
-            ReadinessCheck(name: "database") { _ = try await pool.execute("SELECT 1") },
-            ReadinessCheck(name: "storage") {
-                try await NIOThreadPool.singleton.runIfActive { try StorageProbe.checkWritable(layout) }
-            },
-        ]
+        let readiness = [ReadinessCheck.database(pool), ReadinessCheck.storage(layout, io: BlockingIO())]
         return MetricsServer(configuration: address, registry: registry, readinessChecks: readiness, resourceGauges: gauges, logger: logger)
     }
 }

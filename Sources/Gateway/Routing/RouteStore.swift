@@ -48,7 +48,6 @@ public struct RouteStore: Sendable {
     /// - Throws: ``ForwardError`` (`invalidArgument`, `notFound` for an unknown destination,
     ///   `conflict` for a taken name), `PostgresError`.
     public func save(_ route: Route, actor: AuditActor, upsert: Bool = false) async throws {
-        try Self.validate(route)
         do {
             try await pool.withTransaction { connection in
                 try await Self.save(route, actor: actor, upsert: upsert, on: connection)

@@ -127,10 +127,8 @@ public final class GatewayServer: Sendable {
         let io = self.io
         let server = dicomServer
         let readiness = [
-            ReadinessCheck(name: "database") { _ = try await pool.execute("SELECT 1") },
-            ReadinessCheck(name: "storage") {
-                try await io.run { () throws(StorageError) in try StorageProbe.checkWritable(layout) }
-            },
+            ReadinessCheck.database(pool),
+            ReadinessCheck.storage(layout, io: io),
             ReadinessCheck(name: "listeners") { _ = try await server.listeningPorts() },
         ]
         let certificates = [configuration.tls.certificateFile, configuration.admin.tlsCertificateFile].compactMap { $0 }

@@ -1,7 +1,6 @@
 import DICOMNetwork
 import Gateway
 import Logging
-import Synchronization
 import Testing
 
 /// `tls_verify_hostname` as a plain value: the configuration word, the TLS settings it
@@ -40,7 +39,7 @@ struct DestinationTLSSettingsTests {
 
     @Test("start-up warns once per TLS destination without host name verification, naming the remedy")
     func startupWarning() {
-        let capture = Capture()
+        let capture = LogCapture()
         var plain = Destination(name: "plain", aeTitle: "P", host: "h", port: 104)
         plain.tlsVerifyHostname = false  // no TLS: nothing to verify, nothing to warn about
         var strict = Destination(name: "strict", aeTitle: "S", host: "h", port: 2762)
@@ -59,27 +58,5 @@ struct DestinationTLSSettingsTests {
         #expect(lines.first?.contains("--tls-verify-hostname true") == true, "\(lines)")
         #expect(lines.last?.contains("tls_verify_hostname=true") == true, "\(lines)")
         #expect(capture.destinations == ["lax", "lax-file"])
-    }
-
-    /// Collects level, message and the destination metadata of each log event.
-    final class Capture: Sendable {
-        private let events = Mutex<[(line: String, destination: String)]>([])
-        var lines: [String] { events.withLock { $0.map(\.line) } }
-        var destinations: [String] { events.withLock { $0.map(\.destination) } }
-        var logger: Logger { Logger(label: "test") { _ in Handler(capture: self) } }
-
-        struct Handler: LogHandler {
-            let capture: Capture
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .trace
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
-            func log(event: LogEvent) {
-                let destination = event.metadata?["forward.destination"].map { "\($0)" } ?? ""
-                capture.events.withLock { $0.append(("\(event.level) \(event.message)", destination)) }
-            }
-        }
     }
 }

@@ -2,7 +2,6 @@ import Foundation
 import Gateway
 import Logging
 import PostgresClient
-import Synchronization
 import TestSupport
 import Testing
 
@@ -47,7 +46,7 @@ struct ConfigSyncRemovalTests {
     @Test("a route or destination taken out of the file is removed at the next sync, logged and audited; CLI-made ones stay")
     func removesUndeclared() async throws {
         try await AdminTestDatabase.with { pool in
-            let capture = Capture()
+            let capture = LogCapture()
             let destinations = DestinationStore(pool: pool)
             try await destinations.save(Destination(name: "cli-dest", aeTitle: "CLI", host: "10.9.9.9", port: 104), actor: .user("admin"))
             try await RouteStore(pool: pool).save(Route(name: "cli-route", destinations: ["cli-dest"]), actor: .user("admin"))
@@ -98,7 +97,7 @@ struct ConfigSyncRemovalTests {
     @Test("a dropped destination with jobs, deliveries or a CLI route is kept disabled and paused, handed to the operator")
     func retiresDestinationsWithSomethingLeft() async throws {
         try await AdminTestDatabase.with { pool in
-            let capture = Capture()
+            let capture = LogCapture()
             let store = DestinationStore(pool: pool)
             try await ForwardSetup.prepare(
                 pool: pool, forward: Self.forward([Self.pacs, Self.archive, Self.shared], ["name=ct to=pacs,archive"]),
@@ -166,7 +165,7 @@ struct ConfigSyncRemovalTests {
     @Test("a declared route still sending to a dropped destination refuses the whole sync")
     func danglingRouteRefused() async throws {
         try await AdminTestDatabase.with { pool in
-            let capture = Capture()
+            let capture = LogCapture()
             try await ForwardSetup.prepare(
                 pool: pool, forward: Self.forward([Self.pacs, Self.archive], ["name=ct to=pacs", "name=mr to=archive"]),
                 logger: capture.logger)
@@ -195,7 +194,7 @@ struct ConfigSyncRemovalTests {
     @Test("a declaration that does not parse syncs and removes nothing")
     func parseErrorRemovesNothing() async throws {
         try await AdminTestDatabase.with { pool in
-            let capture = Capture()
+            let capture = LogCapture()
             try await ForwardSetup.prepare(
                 pool: pool, forward: Self.forward([Self.pacs, Self.archive], ["name=ct to=pacs", "name=mr to=archive"]),
                 logger: capture.logger)
@@ -226,7 +225,7 @@ struct ConfigSyncRemovalTests {
             return try await GatewayConfiguration.load(file: path, environment: [:]).forward
         }
         try await AdminTestDatabase.with { pool in
-            let capture = Capture()
+            let capture = LogCapture()
             let full = try await load("""
                 forward:
                   destinations:
@@ -268,25 +267,5 @@ struct ConfigSyncRemovalTests {
         let history = RetiredDestination(name: "old", liveJobs: 0, deliveries: 5, routes: ["a", "b"]).warning
         #expect(!history.contains("--paused false"), "no job waits")
         #expect(history.contains("dicom-gw route remove a / b"))
-    }
-
-    /// Collects `level message` of each log event.
-    final class Capture: Sendable {
-        private let events = Mutex<[String]>([])
-        var lines: [String] { events.withLock { $0 } }
-        var logger: Logger { Logger(label: "test") { _ in Handler(capture: self) } }
-
-        struct Handler: LogHandler {
-            let capture: Capture
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .trace
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
-            func log(event: LogEvent) {
-                capture.events.withLock { $0.append("\(event.level) \(event.message)") }
-            }
-        }
     }
 }
