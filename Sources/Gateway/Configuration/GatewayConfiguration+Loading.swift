@@ -42,8 +42,26 @@ extension GatewayConfiguration {
             } catch {
                 throw ConfigurationError(key: "config", message: "cannot read \(file): \(error)")
             }
+            try checkKeys(file: file)
         }
         return try GatewayConfiguration(reader: ConfigReader(providers: providers))
+    }
+
+    /// Refuses a file holding keys that are not ours (a misspelt key would otherwise be
+    /// ignored and its default used in silence; see ``ConfigurationKeys``).
+    /// - Throws: ``ConfigurationError`` naming each unknown key, its line and the closest known key.
+    static func checkKeys(file: String) throws {
+        // Read again as text (the provider parsed it already, so it exists and is YAML).
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            return
+        }
+        let unknown = ConfigurationKeys.unknown(in: text)
+        guard let first = unknown.first else { return }
+        if unknown.count == 1 {
+            throw ConfigurationError(key: first.key, message: "unknown key in \(file), line \(first.line)\(first.suggestion.map { "; did you mean \($0)?" } ?? "")")
+        }
+        throw ConfigurationError(
+            key: "config", message: "unknown keys in \(file): \(unknown.map(\.description).joined(separator: ", "))")
     }
 
     /// Builds the configuration from an already assembled reader.

@@ -235,14 +235,18 @@ struct ConfigSyncRemovalTests {
                 """)
             #expect(full.destinationsDeclared && full.routesDeclared)
             try await ForwardSetup.prepare(pool: pool, forward: full, logger: capture.logger)
-            // The section misspelt: nothing is declared, and nothing is taken out.
-            let misspelt = try await load("""
-                foward:
-                  routes:
-                    - "name=ct to=pacs modality=CT"
-                """)
-            #expect(!misspelt.destinationsDeclared && !misspelt.routesDeclared)
-            let kept = try await ForwardSetup.prepare(pool: pool, forward: misspelt, logger: capture.logger)
+            // The section misspelt: the file is refused (ConfigurationKeys), before anything runs.
+            await #expect(throws: ConfigurationError.self) {
+                _ = try await load("""
+                    foward:
+                      routes:
+                        - "name=ct to=pacs modality=CT"
+                    """)
+            }
+            // No forward section at all: nothing is declared, and nothing is taken out.
+            let absent = try await load("dicom:\n  port: 11112\n")
+            #expect(!absent.destinationsDeclared && !absent.routesDeclared)
+            let kept = try await ForwardSetup.prepare(pool: pool, forward: absent, logger: capture.logger)
             #expect(kept.removedRoutes.isEmpty && kept.removedDestinations.isEmpty && kept.retiredDestinations.isEmpty)
             #expect(try await Self.routeNames(pool) == ["ct"])
             #expect(try await Self.destinationNames(pool) == ["pacs"])
