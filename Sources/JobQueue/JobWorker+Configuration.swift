@@ -10,6 +10,13 @@ extension JobWorker {
         public var concurrency: Int
         /// Most jobs per claim (all of one lane and one group).
         public var batchSize: Int
+        /// When jobs trickle in, how long a claim loop lets them gather before its next claim
+        /// after a batch smaller than ``batchSize``. The first job after an idle spell is
+        /// claimed at once (a single job is not delayed), and a loop whose last claim was full
+        /// claims again at once (a backlog drains without it); in a steady trickle, jobs wait
+        /// up to this long and come in fewer, fuller batches (each batch has fixed costs: for
+        /// the forwarder an association and its bookkeeping statements). Zero: claim at once.
+        public var batchLinger: Duration
         /// Each attempt's deadline; extend it on progress (``JobBatch/extendLeases()``).
         public var leaseDuration: Duration
         /// How often the worker's row is refreshed. Keep it well under the rescuer's silence.
@@ -47,6 +54,7 @@ extension JobWorker {
             name: String = "worker",
             concurrency: Int = 4,
             batchSize: Int = 10,
+            batchLinger: Duration = .zero,
             leaseDuration: Duration = .seconds(60),
             heartbeatInterval: Duration = .seconds(3),
             pollInterval: Duration = .seconds(1),
@@ -62,6 +70,7 @@ extension JobWorker {
             self.name = name
             self.concurrency = max(1, concurrency)
             self.batchSize = max(1, batchSize)
+            self.batchLinger = max(.zero, batchLinger)
             self.leaseDuration = leaseDuration
             self.heartbeatInterval = heartbeatInterval
             self.pollInterval = pollInterval

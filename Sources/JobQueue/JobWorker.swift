@@ -199,7 +199,16 @@ public final class JobWorker: Sendable {
         var errorDelay = Duration.milliseconds(100)
         // Leases the handler completed, not yet reported: reported with the next claim.
         var pending: [JobLease] = []
+        // Whether the next claim first lets jobs gather (see Configuration.batchLinger).
+        var lingerNext = false
         claiming: while !wake.isStopped {
+            if lingerNext && configuration.batchLinger > .zero {
+                // Not wake.wait: the notifications of the very jobs gathering would end it.
+                // Not interrupted by a stop either; the linger is short.
+                try? await Task.sleep(for: configuration.batchLinger)
+                lingerNext = false
+                if wake.isStopped { break claiming }
+            }
             let generation = wake.generation
             guard let worker = workerID else {
                 await reportCompletions(pending)
@@ -272,6 +281,7 @@ public final class JobWorker: Sendable {
             sweepNext = false
             // More may be waiting: hand the wake-up on to one idle sibling.
             if jobs.count == configuration.batchSize { wake.signalOne() }
+            lingerNext = jobs.count < configuration.batchSize
             hints.record(jobs)
             counters.withLock { $0.claims += 1 }
             // This task is never cancelled (see run()): a stop lets the handler finish.

@@ -45,6 +45,50 @@ struct WorkerTests {
         }
     }
 
+    @Test("with a batch linger, a trickle is claimed in fewer batches; neither the first job after an idle spell nor a backlog waits")
+    func batchLinger() async throws {
+        try await QueueFixture.with { f in
+            let batches = Mutex<[(size: Int, at: ContinuousClock.Instant)]>([])
+            let worker = JobWorker(
+                queue: f.queue,
+                configuration: .init(queue: "q", concurrency: 1, batchSize: 10, batchLinger: .seconds(1), pollInterval: .seconds(30)),
+                logger: TestDatabase.logger
+            ) { batch in
+                batches.withLock { $0.append((batch.jobs.count, .now)) }
+                return batch.jobs.map { _ in .completed }
+            }
+            let task = Task { try await worker.run() }
+            #expect(try await f.eventually(timeout: .seconds(5)) {
+                try await f.count("SELECT count(*) FROM dicom_gw.job_workers") == 1
+            })
+            try await Task.sleep(for: .milliseconds(300))
+            // Four jobs 100 ms apart: the first wakes the idle loop and is claimed at once; the
+            // small batch makes the loop linger, and the other three gather meanwhile.
+            let first = ContinuousClock.now
+            for _ in 0..<4 {
+                try await f.queue.enqueue(.noop(1, group: "g"), into: "q")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await f.eventually(timeout: .seconds(10), every: .milliseconds(20)) { worker.stats.completed == 4 })
+            #expect(batches.withLock { $0.map(\.size) } == [1, 3])
+            if let at = batches.withLock({ $0.first?.at }) {
+                #expect(at - first < .milliseconds(900), "the first job after an idle spell waited for the linger")
+            }
+            // A backlog after an idle spell: full batches follow one another without a linger
+            // (only the small last one is followed by one).
+            try await Task.sleep(for: .milliseconds(1500))
+            try await f.queue.enqueue(.noop(25, group: "g"), into: "q")
+            #expect(try await f.eventually(timeout: .seconds(10), every: .milliseconds(20)) { worker.stats.completed == 29 })
+            let backlog = batches.withLock { Array($0.dropFirst(2)) }
+            #expect(backlog.map(\.size) == [10, 10, 5])
+            if backlog.count == 3 {
+                #expect(backlog[2].at - backlog[0].at < .milliseconds(900), "full batches waited: \(backlog.map(\.at))")
+            }
+            task.cancel()
+            try await task.value
+        }
+    }
+
     @Test("cancellation is graceful: a batch in hand finishes and is reported")
     func gracefulStop() async throws {
         try await QueueFixture.with { f in

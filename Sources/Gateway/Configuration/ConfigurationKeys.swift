@@ -24,7 +24,7 @@ enum ConfigurationKeys {
         "admin.listen", "admin.tls_certificate_file", "admin.tls_key_file", "admin.secure_cookies",
         "workers.count", "workers.metrics_listen",
         "forward.calling_ae_title", "forward.batch_size", "forward.rescue_silence", "forward.rescue_interval",
-        "forward.poll_interval", "forward.connect_timeout", "forward.network_timeout", "forward.job_history_days",
+        "forward.poll_interval", "forward.batch_linger", "forward.connect_timeout", "forward.network_timeout", "forward.job_history_days",
         "forward.destinations", "forward.routes",
         "log.level", "log.file",
         "retention.tmp_days", "retention.failed_days", "retention.forwarded_days",

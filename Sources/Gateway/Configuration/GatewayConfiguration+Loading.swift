@@ -142,6 +142,9 @@ extension GatewayConfiguration {
         forward.settings.connectTimeout = try values.seconds("forward.connect_timeout") ?? forward.settings.connectTimeout
         forward.settings.networkTimeout = try values.seconds("forward.network_timeout") ?? forward.settings.networkTimeout
         forward.settings.pollInterval = try values.seconds("forward.poll_interval") ?? forward.settings.pollInterval
+        forward.settings.batchLinger =
+            try values.seconds("forward.batch_linger", allowingZero: true, atMost: ForwardSettings.maxBatchLinger)
+            ?? forward.settings.batchLinger
         let keepAll = ForwardSettings.keepAllJobHistory
         if let days = try values.days("forward.job_history_days", in: 1...ForwardSettings.maxJobHistoryDays, unlimited: keepAll) {
             forward.settings.jobHistoryDays = days.limit
@@ -205,26 +208,30 @@ private struct ConfigValues {
         return value
     }
 
-    func seconds(_ key: String) throws -> Duration? {
+    /// A number of seconds, decimals allowed: greater than 0 (or 0 too, `allowingZero`) and
+    /// at most `atMost` (a day unless said otherwise).
+    func seconds(_ key: String, allowingZero: Bool = false, atMost: Duration = .seconds(86_400)) throws -> Duration? {
         let configKey = ConfigKey(stringLiteral: key)
-        if let number = reader.double(forKey: configKey) {
-            return try positive(number, key)
+        let number: Double
+        if let value = reader.double(forKey: configKey) {
+            number = value
+        } else if let value = reader.int(forKey: configKey) {
+            number = Double(value)
+        } else if let text = string(key) {
+            guard let value = Double(text) else {
+                throw ConfigurationError(key: key, message: "'\(text)' is not a number of seconds")
+            }
+            number = value
+        } else {
+            return nil
         }
-        if let number = reader.int(forKey: configKey) {
-            return try positive(Double(number), key)
+        let limit = Double(atMost.components.seconds) + Double(atMost.components.attoseconds) / 1e18
+        guard (allowingZero ? number >= 0 : number > 0), number <= limit else {
+            let lower = allowingZero ? "[0" : "(0"
+            let upper = limit == limit.rounded() ? String(Int(limit)) : String(limit)
+            throw ConfigurationError(key: key, message: "\(number) s is outside \(lower), \(upper)]")
         }
-        guard let text = string(key) else { return nil }
-        guard let number = Double(text) else {
-            throw ConfigurationError(key: key, message: "'\(text)' is not a number of seconds")
-        }
-        return try positive(number, key)
-    }
-
-    private func positive(_ seconds: Double, _ key: String) throws -> Duration {
-        guard seconds > 0, seconds <= 86_400 else {
-            throw ConfigurationError(key: key, message: "\(seconds) s is outside (0, 86400]")
-        }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        return .milliseconds(Int64((number * 1000).rounded()))
     }
 
     /// A retention in whole days, or no limit.

@@ -40,6 +40,7 @@ public struct ForwardService: Service {
             queue: queue,
             configuration: .init(
                 queue: ForwardHooks.queueName, name: name, concurrency: max(1, workers), batchSize: settings.batchSize,
+                batchLinger: settings.batchLinger,
                 leaseDuration: settings.leaseDuration,
                 // Several beats per rescue window, or a short window would rescue live workers.
                 heartbeatInterval: min(.seconds(3), settings.rescueSilence / 4),

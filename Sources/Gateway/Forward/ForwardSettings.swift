@@ -4,6 +4,13 @@ public struct ForwardSettings: Sendable, Equatable {
     public var callingAETitle = "DICOM_GW"
     /// Most jobs per claim; a destination's `max_objects_per_association` may lower it.
     public var batchSize = 100
+    /// When objects trickle in, how long a claim loop lets their jobs gather before its next
+    /// claim after a batch smaller than ``batchSize`` (`forward.batch_linger`): fewer
+    /// associations, each carrying more objects, for at most this much more latency. The first
+    /// object after an idle spell and a backlog are claimed at once.
+    public var batchLinger: Duration = .milliseconds(50)
+    /// The largest ``batchLinger`` accepted.
+    public static let maxBatchLinger: Duration = .seconds(5)
     /// Each attempt's deadline (extended while objects are moving).
     public var leaseDuration: Duration = .seconds(120)
     /// Idle claim loops poll this often (wake-ups arrive by NOTIFY meanwhile).

@@ -82,6 +82,9 @@ struct GatewayConfigurationTests {
             ("DICOM_GW_STORAGE_DUPLICATE_POLICY", "overwrite", "storage.duplicate_policy"),
             ("DICOM_GW_LOG_LEVEL", "loud", "log.level"),
             ("DICOM_GW_TLS_CERTIFICATE_FILE", "/etc/cert.pem", "tls"),
+            ("DICOM_GW_FORWARD_BATCH_LINGER", "-0.1", "forward.batch_linger"),
+            ("DICOM_GW_FORWARD_BATCH_LINGER", "6", "forward.batch_linger"),
+            ("DICOM_GW_FORWARD_POLL_INTERVAL", "0", "forward.poll_interval"),
         ]
     )
     func invalid(variable: String, value: String, key: String) async throws {
@@ -89,6 +92,15 @@ struct GatewayConfigurationTests {
             try await GatewayConfiguration.load(file: nil, environment: [variable: value])
         }
         #expect(error?.key == key)
+    }
+
+    @Test("forward.batch_linger: seconds from 0 (claim at once) to 5, 50 ms by default")
+    func batchLinger() async throws {
+        #expect(try await GatewayConfiguration.load(file: nil, environment: [:]).forward.settings.batchLinger == .milliseconds(50))
+        let off = try await GatewayConfiguration.load(file: nil, environment: ["DICOM_GW_FORWARD_BATCH_LINGER": "0"])
+        #expect(off.forward.settings.batchLinger == .zero)
+        let some = try await GatewayConfiguration.load(file: nil, environment: ["DICOM_GW_FORWARD_BATCH_LINGER": "0.2"])
+        #expect(some.forward.settings.batchLinger == .milliseconds(200))
     }
 
     @Test("a named file that does not exist is an error")
