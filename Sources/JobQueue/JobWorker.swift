@@ -203,6 +203,9 @@ public final class JobWorker: Sendable {
         var lingerNext = false
         claiming: while !wake.isStopped {
             if lingerNext && configuration.batchLinger > .zero {
+                // The last batch's completions go out first, not held back by the linger.
+                await reportCompletions(pending)
+                pending = []
                 // Not wake.wait: the notifications of the very jobs gathering would end it.
                 // Not interrupted by a stop either; the linger is short.
                 try? await Task.sleep(for: configuration.batchLinger)

@@ -51,7 +51,7 @@ struct WorkerTests {
             let batches = Mutex<[(size: Int, at: ContinuousClock.Instant)]>([])
             let worker = JobWorker(
                 queue: f.queue,
-                configuration: .init(queue: "q", concurrency: 1, batchSize: 10, batchLinger: .seconds(1), pollInterval: .seconds(30)),
+                configuration: .init(queue: "q", concurrency: 1, batchSize: 10, batchLinger: .seconds(2), pollInterval: .seconds(30)),
                 logger: TestDatabase.logger
             ) { batch in
                 batches.withLock { $0.append((batch.jobs.count, .now)) }
@@ -62,27 +62,31 @@ struct WorkerTests {
                 try await f.count("SELECT count(*) FROM dicom_gw.job_workers") == 1
             })
             try await Task.sleep(for: .milliseconds(300))
-            // Four jobs 100 ms apart: the first wakes the idle loop and is claimed at once; the
+            // Four jobs 150 ms apart: the first wakes the idle loop and is claimed at once; the
             // small batch makes the loop linger, and the other three gather meanwhile.
             let first = ContinuousClock.now
             for _ in 0..<4 {
                 try await f.queue.enqueue(.noop(1, group: "g"), into: "q")
-                try await Task.sleep(for: .milliseconds(100))
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            // The first batch's completion went out before the linger, not with the next claim.
+            if ContinuousClock.now - first < .milliseconds(1500) {
+                #expect(try await f.count("SELECT count(*) FROM dicom_gw.job_history WHERE outcome = 'completed'") >= 1)
             }
             #expect(try await f.eventually(timeout: .seconds(10), every: .milliseconds(20)) { worker.stats.completed == 4 })
             #expect(batches.withLock { $0.map(\.size) } == [1, 3])
             if let at = batches.withLock({ $0.first?.at }) {
-                #expect(at - first < .milliseconds(900), "the first job after an idle spell waited for the linger")
+                #expect(at - first < .milliseconds(1800), "the first job after an idle spell waited for the linger")
             }
             // A backlog after an idle spell: full batches follow one another without a linger
             // (only the small last one is followed by one).
-            try await Task.sleep(for: .milliseconds(1500))
+            try await Task.sleep(for: .milliseconds(2500))
             try await f.queue.enqueue(.noop(25, group: "g"), into: "q")
             #expect(try await f.eventually(timeout: .seconds(10), every: .milliseconds(20)) { worker.stats.completed == 29 })
             let backlog = batches.withLock { Array($0.dropFirst(2)) }
             #expect(backlog.map(\.size) == [10, 10, 5])
             if backlog.count == 3 {
-                #expect(backlog[2].at - backlog[0].at < .milliseconds(900), "full batches waited: \(backlog.map(\.at))")
+                #expect(backlog[2].at - backlog[0].at < .milliseconds(1800), "full batches waited: \(backlog.map(\.at))")
             }
             task.cancel()
             try await task.value
