@@ -1,6 +1,8 @@
 import ArgumentParser
 import Configuration
+import Foundation
 import Gateway
+import Logging
 
 /// Options every command that touches the database or the storage tree takes. They have
 /// no defaults here: the configuration layers (file, environment, defaults) supply them.
@@ -37,6 +39,11 @@ struct GlobalOptions: ParsableArguments {
             overrides: overrides.merging(extra) { _, new in new }
         )
         try LoggingBootstrap.bootstrap(level: configuration.logLevel, file: configuration.logFile)
+        let warnings = GatewayConfiguration.environmentWarnings(ProcessInfo.processInfo.environment)
+        if !warnings.isEmpty {
+            let logger = Logger(label: "dicom-gw.configuration")
+            for warning in warnings { logger.warning("\(warning)") }
+        }
         return configuration
     }
 }

@@ -51,6 +51,30 @@ enum ConfigurationKeys {
         }
     }
 
+    /// `DICOM_GW_…` variables that are not for the configuration although they start like a
+    /// section's (the storage scripts' own).
+    static let otherEnvironmentVariables: Set<String> = ["DICOM_GW_LOG_DIR"]
+
+    /// The environment variable of `key` (`dicom.max_pdu_length` → `DICOM_GW_DICOM_MAX_PDU_LENGTH`).
+    static func environmentName(of key: String) -> String {
+        "DICOM_GW_" + String(key.uppercased().map { $0 == "." ? "_" : $0 })
+    }
+
+    /// Variables of `environment` named like a configuration key of a known section
+    /// (`DICOM_GW_FORWARD_…`) that are not one, each with the variable it most likely meant.
+    /// Other `DICOM_GW_…` variables (the scripts' and tests' own) are not looked at.
+    static func unknownEnvironment(_ environment: [String: String]) -> [(name: String, suggestion: String?)] {
+        let knownNames = Set(known.map(environmentName(of:)))
+        let prefixes = sections.map { "DICOM_GW_\($0.uppercased())_" }
+        return environment.keys.sorted().compactMap { name in
+            guard prefixes.contains(where: { name.hasPrefix($0) }), !knownNames.contains(name),
+                  !otherEnvironmentVariables.contains(name) else { return nil }
+            let closest = knownNames.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+            let suggestion = closest.flatMap { $0.1 <= max(2, name.count / 4) ? $0.0 : nil }
+            return (name, suggestion)
+        }
+    }
+
     /// The keys of `yaml` that are neither known keys nor sections; under an unknown key,
     /// only that key (`foward:`, not also `foward.routes`).
     static func unknown(in yaml: String) -> [Unknown] {

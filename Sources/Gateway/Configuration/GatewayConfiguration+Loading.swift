@@ -47,6 +47,17 @@ extension GatewayConfiguration {
         return try GatewayConfiguration(reader: ConfigReader(providers: providers))
     }
 
+    /// Warnings for `environment` variables named like a configuration key of a known
+    /// section (`DICOM_GW_FORWARD_…`) that are not one: a misspelt variable is otherwise
+    /// ignored in silence. Warnings, not errors, because the prefix is shared with variables
+    /// that are not configuration (the scripts' own); the commands log them at start.
+    public static func environmentWarnings(_ environment: [String: String]) -> [String] {
+        ConfigurationKeys.unknownEnvironment(environment).map { found in
+            "environment variable \(found.name) is not a configuration setting and is ignored"
+                + (found.suggestion.map { " (did you mean \($0)?)" } ?? "")
+        }
+    }
+
     /// Refuses a file holding keys that are not ours (a misspelt key would otherwise be
     /// ignored and its default used in silence; see ``ConfigurationKeys``).
     /// - Throws: ``ConfigurationError`` naming each unknown key, its line and the closest known key.

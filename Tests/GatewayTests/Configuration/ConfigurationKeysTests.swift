@@ -125,3 +125,35 @@ struct ConfigurationKeysTests {
         }
     }
 }
+
+@Suite("Configuration environment variables")
+struct ConfigurationEnvironmentTests {
+    @Test("a variable named like a key of a known section but not one is warned about, with the likely variable")
+    func unknownVariables() {
+        let warnings = GatewayConfiguration.environmentWarnings([
+            "DICOM_GW_FORWARD_BATCHSIZE": "10",            // misspelt
+            "DICOM_GW_FORWARD_BATCH_SIZE": "10",           // a key
+            "DICOM_GW_TLS_REQUIRE_CLIENT_CERT": "true",    // shortened
+            "DICOM_GW_LOG_DIR": "/var/log/dicom-gw",       // the storage scripts' own
+            "DICOM_GW_CONFIG": "/etc/dicom-gw/dicom-gw.yaml", // not a section
+            "DICOM_GW_TEST_DATABASE_URL": "postgresql:///t",  // not a section
+            "PATH": "/usr/bin",
+        ])
+        #expect(warnings == [
+            "environment variable DICOM_GW_FORWARD_BATCHSIZE is not a configuration setting and is ignored (did you mean DICOM_GW_FORWARD_BATCH_SIZE?)",
+            "environment variable DICOM_GW_TLS_REQUIRE_CLIENT_CERT is not a configuration setting and is ignored (did you mean DICOM_GW_TLS_REQUIRE_CLIENT_CERTIFICATE?)",
+        ])
+    }
+
+    @Test("every documented environment variable of a key is recognised")
+    func documentedVariablesAreKnown() throws {
+        let doc = try String(contentsOf: AdminTestDatabase.packageRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let regex = try NSRegularExpression(pattern: #"`(DICOM_GW_[A-Z_]+)`"#)
+        let names = Set(regex.matches(in: doc, range: NSRange(doc.startIndex..., in: doc)).compactMap {
+            Range($0.range(at: 1), in: doc).map { String(doc[$0]) }
+        })
+        #expect(names.count >= 40)
+        let warned = GatewayConfiguration.environmentWarnings(Dictionary(uniqueKeysWithValues: names.map { ($0, "x") }))
+        #expect(warned.isEmpty, "\(warned)")
+    }
+}
