@@ -4,13 +4,6 @@ import Testing
 
 @Suite("Configuration keys")
 struct ConfigurationKeysTests {
-    private func writeYAML(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dicom-gw-keys-\(UUID().uuidString).yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test("the scanner finds block-mapping keys with their lines, and skips what it cannot be sure of")
     func scanner() {
         let yaml = """
@@ -79,7 +72,7 @@ struct ConfigurationKeysTests {
 
     @Test("a file with a misspelt key is refused, naming the key, the line and the likely key")
     func loadRefusesUnknownKeys() async throws {
-        let file = try writeYAML("dicom:\n  port: 104\ntls:\n  require_client_certificat: true\n")
+        let file = try TemporaryYAML.write("dicom:\n  port: 104\ntls:\n  require_client_certificat: true\n")
         defer { try? FileManager.default.removeItem(atPath: file) }
         do {
             _ = try await GatewayConfiguration.load(file: file, environment: [:])
@@ -90,7 +83,7 @@ struct ConfigurationKeysTests {
             #expect(error.description.contains("did you mean tls.require_client_certificate?"))
         }
 
-        let two = try writeYAML("dicom:\n  prot: 104\nlogging:\n  level: debug\n")
+        let two = try TemporaryYAML.write("dicom:\n  prot: 104\nlogging:\n  level: debug\n")
         defer { try? FileManager.default.removeItem(atPath: two) }
         await #expect(throws: ConfigurationError.self) { try await GatewayConfiguration.load(file: two, environment: [:]) }
         do {

@@ -6,13 +6,6 @@ import Testing
 
 @Suite("Gateway configuration")
 struct GatewayConfigurationTests {
-    private func writeYAML(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dicom-gw-config-\(UUID().uuidString).yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test("defaults without file, environment or options")
     func defaults() async throws {
         let config = try await GatewayConfiguration.load(file: nil, environment: [:])
@@ -25,7 +18,7 @@ struct GatewayConfigurationTests {
 
     @Test("options override the environment, which overrides the file")
     func layering() async throws {
-        let file = try writeYAML(
+        let file = try TemporaryYAML.write(
             """
             database:
               url: postgresql://file/db

@@ -13,17 +13,8 @@ struct JobHistoryRetentionTests {
     private static let key = "forward.job_history_days"
     private static let variable = "DICOM_GW_FORWARD_JOB_HISTORY_DAYS"
 
-    private static func writeYAML(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dicom-gw-history-\(UUID().uuidString).yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     private static func load(yaml: String, environment: [String: String] = [:]) async throws -> GatewayConfiguration {
-        let file = try writeYAML(yaml)
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        return try await GatewayConfiguration.load(file: file, environment: environment)
+        try await TemporaryYAML.load(yaml, environment: environment)
     }
 
     // MARK: Configuration

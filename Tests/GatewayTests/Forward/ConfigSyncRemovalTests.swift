@@ -219,10 +219,7 @@ struct ConfigSyncRemovalTests {
     @Test("a file without the forward.routes or forward.destinations key keeps the config rows of that kind; an empty list takes them out")
     func missingKeyRemovesNothing() async throws {
         func load(_ yaml: String) async throws -> ForwardConfiguration {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("dicom-gw-sync-\(UUID().uuidString).yaml").path
-            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            return try await GatewayConfiguration.load(file: path, environment: [:]).forward
+            try await TemporaryYAML.load(yaml).forward
         }
         try await AdminTestDatabase.with { pool in
             let capture = LogCapture()
