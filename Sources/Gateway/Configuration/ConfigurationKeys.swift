@@ -46,9 +46,10 @@ enum ConfigurationKeys {
         /// The known key it most likely meant, if one is close.
         var suggestion: String?
 
-        var description: String {
-            "\(key) (line \(line)\(suggestion.map { "; did you mean \($0)?" } ?? ""))"
-        }
+        /// `; did you mean …?`, or nothing.
+        var hint: String { suggestion.map { "; did you mean \($0)?" } ?? "" }
+
+        var description: String { "\(key) (line \(line)\(hint))" }
     }
 
     /// `DICOM_GW_…` variables that are not for the configuration although they start like a
@@ -69,9 +70,7 @@ enum ConfigurationKeys {
         return environment.keys.sorted().compactMap { name in
             guard prefixes.contains(where: { name.hasPrefix($0) }), !knownNames.contains(name),
                   !otherEnvironmentVariables.contains(name) else { return nil }
-            let closest = knownNames.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
-            let suggestion = closest.flatMap { $0.1 <= max(2, name.count / 4) ? $0.0 : nil }
-            return (name, suggestion)
+            return (name, closest(to: name, among: knownNames, within: max(2, name.count / 4)))
         }
     }
 
@@ -215,13 +214,19 @@ enum ConfigurationKeys {
         let name = key.split(separator: ".").last.map(String.init) ?? key
         let sameName = known.filter { $0.hasSuffix(".\(name)") }.sorted()
         if sameName.count == 1 { return sameName[0] }
-        var best: (key: String, distance: Int)?
-        for candidate in known.union(sections).sorted() {
-            let distance = editDistance(key, candidate)
+        return closest(to: key, among: known.union(sections), within: max(2, key.count / 3))
+    }
+
+    /// The candidate fewest edits from `name` (the first in sorted order on a tie), if it is
+    /// at most `limit` edits away.
+    static func closest(to name: String, among candidates: Set<String>, within limit: Int) -> String? {
+        var best: (candidate: String, distance: Int)?
+        for candidate in candidates.sorted() {
+            let distance = editDistance(name, candidate)
             if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }
-        guard let best, best.distance <= max(2, key.count / 3) else { return nil }
-        return best.key
+        guard let best, best.distance <= limit else { return nil }
+        return best.candidate
     }
 
     /// Levenshtein distance over characters.

@@ -69,7 +69,7 @@ extension GatewayConfiguration {
         let unknown = ConfigurationKeys.unknown(in: text)
         guard let first = unknown.first else { return }
         if unknown.count == 1 {
-            throw ConfigurationError(key: first.key, message: "unknown key in \(file), line \(first.line)\(first.suggestion.map { "; did you mean \($0)?" } ?? "")")
+            throw ConfigurationError(key: first.key, message: "unknown key in \(file), line \(first.line)\(first.hint)")
         }
         throw ConfigurationError(
             key: "config", message: "unknown keys in \(file): \(unknown.map(\.description).joined(separator: ", "))")

@@ -1,18 +1,21 @@
 import PostgresClient
 
 extension DestinationStore {
-    /// Names of the destinations the configuration file once declared (`source = 'config'`)
-    /// and no longer does, in the caller's transaction.
+    /// The destinations the configuration file once declared (`source = 'config'`) and no
+    /// longer does, by name, locked (`FOR UPDATE`) in the caller's transaction: a receive
+    /// transaction recording a delivery to one of them takes a key share lock on its row (the
+    /// foreign key), so none is added before ``dropUndeclared(_:actor:on:)`` counts them.
     /// - Throws: `PostgresError`.
-    static func undeclaredConfigNames(declared: [String], on connection: PostgresConnection) async throws -> Set<String> {
-        let rows = try await connection.query(
-            "SELECT name FROM dicom_gw.destinations WHERE source = 'config' AND NOT (name = ANY ($1))", [declared])
-        return Set(try rows.map { try $0.decode(String.self, column: "name") })
+    static func undeclaredConfig(declared: [String], on connection: PostgresConnection) async throws -> [(id: Int64, name: String)] {
+        try await connection.query("""
+            SELECT id, name FROM dicom_gw.destinations
+            WHERE source = 'config' AND NOT (name = ANY ($1)) ORDER BY name FOR UPDATE
+            """, [declared]).map { (id: try $0.decode(Int64.self, column: "id"), name: try $0.decode(String.self, column: "name")) }
     }
 
-    /// Takes out the config destinations not in `declared`, in the caller's transaction (the
-    /// config sync, after undeclared config routes are gone). Rows made with the CLI or the
-    /// API are never looked at.
+    /// Takes out `candidates` (from ``undeclaredConfig(declared:on:)``), in the caller's
+    /// transaction (the config sync, after undeclared config routes are gone). Rows made with
+    /// the CLI or the API are never among them.
     ///
     /// One with no live job, no delivery record and no route left is removed as
     /// `dicom-gw destination remove` does (audited `destination.remove`). Any other is
@@ -22,15 +25,10 @@ extension DestinationStore {
     /// - Returns: the names removed and the destinations retired, by name.
     /// - Throws: `PostgresError`.
     static func dropUndeclared(
-        declared: [String], actor: AuditActor, on connection: PostgresConnection
+        _ candidates: [(id: Int64, name: String)], actor: AuditActor, on connection: PostgresConnection
     ) async throws -> (removed: [String], retired: [RetiredDestination]) {
-        // FOR UPDATE: a receive transaction recording a delivery to one of them takes a key
-        // share lock on its row (the foreign key), so none is added between the counts below
-        // and the removal; the counts run after the lock, in a fresh snapshot.
-        let candidates = try await connection.query("""
-            SELECT id, name FROM dicom_gw.destinations
-            WHERE source = 'config' AND NOT (name = ANY ($1)) ORDER BY name FOR UPDATE
-            """, [declared]).map { (id: try $0.decode(Int64.self, column: "id"), name: try $0.decode(String.self, column: "name")) }
+        // The rows are locked (undeclaredConfig), and each count below runs in a fresh
+        // snapshot, after the lock.
         var removed: [String] = []
         var retired: [RetiredDestination] = []
         for candidate in candidates {

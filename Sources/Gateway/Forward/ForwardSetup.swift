@@ -75,9 +75,10 @@ public enum ForwardSetup {
         _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext('dicom_gw.config_sync'))")
         let declaredDestinations = destinations.map(\.name)
         let undeclared = removingUndeclared.destinations
-            ? try await DestinationStore.undeclaredConfigNames(declared: declaredDestinations, on: connection) : []
+            ? try await DestinationStore.undeclaredConfig(declared: declaredDestinations, on: connection) : []
+        let undeclaredNames = Set(undeclared.map(\.name))
         for route in routes {
-            if let gone = route.destinations.first(where: undeclared.contains) {
+            if let gone = route.destinations.first(where: undeclaredNames.contains) {
                 throw ForwardError(.invalidArgument, """
                     forward.routes '\(route.name)' sends to destination '\(gone)', which forward.destinations no longer \
                     declares: declare it again or take it out of the route
@@ -99,7 +100,7 @@ public enum ForwardSetup {
         }
         if removingUndeclared.destinations {
             (summary.removedDestinations, summary.retiredDestinations) = try await DestinationStore.dropUndeclared(
-                declared: declaredDestinations, actor: actor, on: connection)
+                undeclared, actor: actor, on: connection)
         }
         // Lanes follow their destinations even when rows were changed behind our back.
         for row in try await connection.query("SELECT \(DestinationStore.columns) FROM dicom_gw.destinations") {

@@ -102,20 +102,13 @@ struct ConfigurationKeysTests {
             "Sources/Gateway/Configuration/GatewayConfiguration+Loading.swift"), encoding: .utf8)
         let cleanup = try String(contentsOf: root.appendingPathComponent("Sources/dicom-gw/StorageCommand.swift"), encoding: .utf8)
         let doc = try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
-        var read = Set(Self.captures(loader, #"values\.[a-zA-Z]+\("([a-z_]+\.[a-z_]+)""#))
-        read.formUnion(Self.captures(cleanup, #""(retention\.[a-z_]+)""#))
+        var read = Set(try DocumentationTests.captures(loader, #"values\.[a-zA-Z]+\("([a-z_]+\.[a-z_]+)""#))
+        read.formUnion(try DocumentationTests.captures(cleanup, #""(retention\.[a-z_]+)""#))
         #expect(read.count >= 40, "only \(read.count) keys found in the code")
         #expect(read.subtracting(ConfigurationKeys.known).isEmpty, "read but refused in files: \(read.subtracting(ConfigurationKeys.known).sorted())")
         #expect(ConfigurationKeys.known.subtracting(read).isEmpty, "known but never read: \(ConfigurationKeys.known.subtracting(read).sorted())")
         let undocumented = ConfigurationKeys.known.sorted().filter { !doc.contains("`\($0)`") }
         #expect(undocumented.isEmpty, "known keys missing from docs/configuration.md: \(undocumented)")
-    }
-
-    private static func captures(_ text: String, _ pattern: String) -> [String] {
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
-        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { found in
-            Range(found.range(at: 1), in: text).map { String(text[$0]) }
-        }
     }
 }
 
@@ -141,10 +134,7 @@ struct ConfigurationEnvironmentTests {
     @Test("every documented environment variable of a key is recognised")
     func documentedVariablesAreKnown() throws {
         let doc = try String(contentsOf: AdminTestDatabase.packageRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
-        let regex = try NSRegularExpression(pattern: #"`(DICOM_GW_[A-Z_]+)`"#)
-        let names = Set(regex.matches(in: doc, range: NSRange(doc.startIndex..., in: doc)).compactMap {
-            Range($0.range(at: 1), in: doc).map { String(doc[$0]) }
-        })
+        let names = Set(try DocumentationTests.captures(doc, #"`(DICOM_GW_[A-Z_]+)`"#))
         #expect(names.count >= 40)
         let warned = GatewayConfiguration.environmentWarnings(Dictionary(uniqueKeysWithValues: names.map { ($0, "x") }))
         #expect(warned.isEmpty, "\(warned)")

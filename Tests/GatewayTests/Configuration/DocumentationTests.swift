@@ -44,7 +44,7 @@ struct DocumentationTests {
     }
 
     /// Every capture of the first group of `pattern` in `text`.
-    private static func captures(_ text: String, _ pattern: String) throws -> [String] {
+    static func captures(_ text: String, _ pattern: String) throws -> [String] {
         let regex = try NSRegularExpression(pattern: pattern)
         return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { found in
             Range(found.range(at: 1), in: text).map { String(text[$0]) }

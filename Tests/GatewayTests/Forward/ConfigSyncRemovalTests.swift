@@ -39,6 +39,14 @@ struct ConfigSyncRemovalTests {
             """, [after]).map { try $0.decode(String.self, column: "line") }
     }
 
+    /// Syncs pacs and archive with the routes ct (to pacs) and mr (to archive); returns the
+    /// last audit id after it.
+    static func seedTwoRoutes(_ pool: PostgresPool, logger: Logger) async throws -> Int64 {
+        try await ForwardSetup.prepare(
+            pool: pool, forward: forward([pacs, archive], ["name=ct to=pacs", "name=mr to=archive"]), logger: logger)
+        return try await lastAuditID(pool)
+    }
+
     static func lastAuditID(_ pool: PostgresPool) async throws -> Int64 {
         try await pool.query("SELECT coalesce(max(id), 0) AS id FROM dicom_gw.audit_events").first?.decode(Int64.self, column: "id") ?? 0
     }
@@ -166,10 +174,7 @@ struct ConfigSyncRemovalTests {
     func danglingRouteRefused() async throws {
         try await AdminTestDatabase.with { pool in
             let capture = LogCapture()
-            try await ForwardSetup.prepare(
-                pool: pool, forward: Self.forward([Self.pacs, Self.archive], ["name=ct to=pacs", "name=mr to=archive"]),
-                logger: capture.logger)
-            let mark = try await Self.lastAuditID(pool)
+            let mark = try await Self.seedTwoRoutes(pool, logger: capture.logger)
             // pacs out of the file while ct still names it; mr out too; a new destination added.
             let error = await #expect(throws: ForwardError.self) {
                 try await ForwardSetup.prepare(
@@ -195,10 +200,7 @@ struct ConfigSyncRemovalTests {
     func parseErrorRemovesNothing() async throws {
         try await AdminTestDatabase.with { pool in
             let capture = LogCapture()
-            try await ForwardSetup.prepare(
-                pool: pool, forward: Self.forward([Self.pacs, Self.archive], ["name=ct to=pacs", "name=mr to=archive"]),
-                logger: capture.logger)
-            let mark = try await Self.lastAuditID(pool)
+            let mark = try await Self.seedTwoRoutes(pool, logger: capture.logger)
             for broken in [
                 Self.forward([Self.pacs, "name=archive ae_title=ARCH host=h port=104 bogus=1"], ["name=ct to=pacs"]),
                 Self.forward([Self.pacs], ["name=ct to=pacs mode=sometimes"]),
