@@ -20,6 +20,14 @@
 # Prints instances/s, MB/s, the ratio to storescp and each receiver's peak RSS, and one
 # BENCH-RESULT line per figure (docs/performance.md, scripts/bench-all.sh).
 #
+# Nothing is deleted between timed runs: each receiver writes into a directory (and the
+# gateway into a database) of its own, all removed at the end. ext4 without a journal, as
+# on the benchmark VM, skips every inode freed in the last dirty_expire interval (30 s) when
+# it allocates a new one (`recently_deleted`): creating files right after deleting the last
+# run's cost up to three times as much, for storescp and the gateway alike, and made the
+# figures swing with the order of the runs. The script waits that window out once, after
+# whatever ran before it.
+#
 # Environment:
 #   BENCH_WORK        work directory (default: a temp directory, removed afterwards)
 #   BENCH_DATA        where the generated sets live (default BENCH_WORK); reused when present
@@ -57,7 +65,7 @@ cleanup() {
     if [ -n "$gwpid" ]; then pkill -KILL -P "$gwpid" 2>/dev/null || true; fi
     if [ -n "$fwdpid" ]; then kill -KILL "$fwdpid" 2>/dev/null || true; fi
     if [ -n "$scppid" ]; then pkill -KILL -P "$scppid" 2>/dev/null || true; fi
-    drop_db
+    drop_dbs
     if [ "$started_db" = 1 ]; then scripts/dev-db.sh stop >&2 || true; fi
     if [ "${BENCH_KEEP:-0}" != 1 ] && [ -z "${BENCH_WORK:-}" ]; then rm -rf "$work"; fi
 }
@@ -78,17 +86,36 @@ for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do [ -x "$d/ps
 [ -n "$pgbin" ] || { echo "bench-ingest: psql not found" >&2; exit 1; }
 
 # Each gateway run gets a fresh, migrated database on the same server, so no set (and no
-# rerun) finds the instances of another as duplicates.
+# rerun) finds the instances of another as duplicates; all are dropped at the end.
 run_db=""
+run_dbs=()
 fresh_db() {
-    drop_db
     run_db="bench_ingest_$$_$RANDOM"
+    run_dbs+=("$run_db")
     "$pgbin/psql" "$db_url" -Xqc "CREATE DATABASE $run_db" >&2
     gw_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$db_url" "$run_db")
     "$gw" migrate --database-url "$gw_url" >/dev/null 2>&1
 }
-drop_db() {
-    if [ -n "$run_db" ]; then "$pgbin/psql" "$db_url" -Xqc "DROP DATABASE IF EXISTS $run_db" >&2 || true; run_db=""; fi
+drop_dbs() {
+    for d in "${run_dbs[@]}"; do "$pgbin/psql" "$db_url" -Xqc "DROP DATABASE IF EXISTS $d" >&2 || true; done
+    run_dbs=()
+}
+
+# A fresh output directory per timed run (see the top): prints it.
+fresh_dir() {  # $1 = name
+    mkdir -p "$work/out"
+    mktemp -d "$work/out/$1.XXXXXX"
+}
+
+# Waits out the window in which ext4 (without a journal) avoids reusing freed inodes, so
+# deletions before this point do not slow the file creations measured after it.
+settle() {
+    local window
+    window=$(( $(cat /proc/sys/vm/dirty_expire_centisecs 2>/dev/null || echo 3000) / 100 + 2 ))
+    if [ "${BENCH_NO_SETTLE:-0}" != 1 ]; then
+        echo "(waiting ${window} s for freed inodes to age: see the top of $0)" >&2
+        sync; sleep "$window"
+    fi
 }
 
 # generate NAME COUNT BYTES: a set of COUNT instances with BYTES of pixel data, made once.
@@ -112,10 +139,10 @@ peak_mb() { awk '/Maximum resident set size/ {printf "%.1f", $6/1024}' "$1"; }
 # CPU seconds (user + system) from a /usr/bin/time -v report.
 cpu_s() { awk '/User time|System time/ {s += $NF} END {printf "%.2f", s}' "$1"; }
 
-start_scp() {  # $1 = output dir, $2 = extra options
-    # The previous run's files are deleted and flushed before the clock starts: on a disk
-    # mounted with `discard`, pending deletions otherwise slow the next run's fsyncs.
-    rm -rf "$1"; sync; mkdir -p "$1"
+start_scp() {  # $1 = output dir (new), $2 = extra options
+    # Earlier writes are flushed before the clock starts, so neither receiver pays for
+    # the other's writeback.
+    sync
     port=$(free_port)
     # shellcheck disable=SC2086
     /usr/bin/time -v -o "$work/scp.time" /usr/bin/storescp $2 +xa -od "$1" "$port" >/dev/null 2>&1 &
@@ -127,8 +154,8 @@ start_scp() {  # $1 = output dir, $2 = extra options
 # between associations, so it is killed; its files are written by then).
 stop_scp() { pkill -KILL -P "$scppid" 2>/dev/null || true; wait "$scppid" 2>/dev/null || true; scppid=""; }
 
-start_gw() {  # $1 = storage root, $2 = log name
-    rm -rf "$1"; sync
+start_gw() {  # $1 = storage root (new), $2 = log name
+    sync
     fresh_db
     if [ -n "${forward_port:-}" ]; then
         # One destination and a route taking everything: the gateway forwards what it stores.
@@ -218,12 +245,14 @@ run_set() {
     local count bytes scp_s gw_s scp_rss gw_rss scp_cpu gw_cpu stored
     count=$(find "$@" -name '*.dcm' | wc -l)
     bytes=$(find "$@" -name '*.dcm' -printf '%s\n' | awk '{s += $1} END {print s}')
-    start_scp "$work/scp-out" "$scp_opts"; scp_s=$(send "$port" "$@"); stop_scp
+    local gw_root
+    start_scp "$(fresh_dir "scp-$key")" "$scp_opts"; scp_s=$(send "$port" "$@"); stop_scp
     scp_rss=$(peak_mb "$work/scp.time"); scp_cpu=$(cpu_s "$work/scp.time")
-    start_gw "$work/gw-root" "$key"; gw_s=$(send "$port" "$@"); stop_gw
+    gw_root=$(fresh_dir "gw-$key")
+    start_gw "$gw_root" "$key"; gw_s=$(send "$port" "$@"); stop_gw
     gw_rss=$(peak_mb "$work/gw.time"); gw_cpu=$(cpu_s "$work/gw.time")
     if [ "${BENCH_PROFILE:-0}" = 1 ]; then profile "$work/gw-$key.log"; fi
-    stored=$(find "$work/gw-root/storage/studies" -name '*.dcm' | wc -l)
+    stored=$(find "$gw_root/storage/studies" -name '*.dcm' | wc -l)
     [ "$stored" -eq "$count" ] || { echo "ERROR: dicom-gw stored $stored of $count" >&2; return 1; }
     awk -v n="$name" -v c="$count" -v b="$bytes" -v s="$scp_s" -v g="$gw_s" -v sr="$scp_rss" -v gr="$gw_rss" \
         -v sc="$scp_cpu" -v gc="$gw_cpu" 'BEGIN {
@@ -241,6 +270,11 @@ run_set() {
 }
 
 echo "== ingest: storescp writes files; dicom-gw fsyncs + commits rows per instance =="
+# Generated sets first, so no timed run follows their writing.
+if [ "$what" = ct ] || [ "$what" = concurrent ] || [ "$what" = all ]; then generate ct "$ct_n" 524288 >/dev/null; fi
+if [ "$what" = small ] || [ "$what" = all ]; then generate small "$small_n" 10240 >/dev/null; fi
+if [ "$what" = big ] || [ "$what" = all ]; then generate big 1 "$big_bytes" >/dev/null; fi
+settle
 if [ "$what" = ct ] || [ "$what" = all ]; then
     run_set ct "ingest CT $ct_n x 0.5 MB" ">= 0.9" "" "$(generate ct "$ct_n" 524288)"
 fi
@@ -258,15 +292,14 @@ if [ "$what" = big ] || [ "$what" = all ]; then
 
     # Receiving and forwarding it: the gateway stores it and its worker sends it on to a
     # second storescp; the peer is dcmsend sending the same file there.
-    fwd_dir="$work/fwd-peer"; rm -rf "$fwd_dir"; mkdir -p "$fwd_dir"
+    fwd_dir=$(fresh_dir fwd-peer)
     forward_port=$(free_port)
     /usr/bin/storescp -aet FWDPEER +xa -od "$fwd_dir" "$forward_port" >/dev/null 2>&1 &
     fwdpid=$!
     wait_port "$forward_port"
     /usr/bin/time -v -o "$work/dcmsend.time" /usr/bin/dcmsend -aet BENCH -aec FWDPEER -nuc +sd 127.0.0.1 "$forward_port" "$big_set" \
         >"$work/dcmsend-big.log" 2>&1 || { echo "dcmsend failed: $(tail -3 "$work/dcmsend-big.log")" >&2; }
-    rm -rf "${fwd_dir:?}"/*
-    start_gw "$work/gw-root" bigforward
+    start_gw "$(fresh_dir gw-bigforward)" bigforward
     t0=$(now)
     send "$port" "$big_set" >/dev/null
     # Bounded wait for the delivery (recorded once storescp answered the C-STORE).
@@ -307,6 +340,7 @@ if [ "$what" = floor ] || [ "$what" = all ]; then
     floor() {
         local line write_ms durable_ms scp
         # (not `tee /dev/stderr`: reopening a redirected stderr truncates the caller's log)
+        settle
         line=$(python3 scripts/bench-fsync.py "$work/fsync" "$3" "$4")
         printf '%s\n' "$line" >&2
         line=$(grep '^FSYNC-MS' <<< "$line")

@@ -78,6 +78,47 @@ struct StorageLayoutTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
     }
 
+    @Test("finishing with a destination places the durable file when its path is free, and leaves it in incoming/ otherwise")
+    func placeWithFsync() async throws {
+        let root = temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = StorageLayout(root: root)
+        try layout.prepare()
+        let io = BlockingIO()
+        let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
+
+        // Written in chunks, finished with the tail: placed in the same trip as the fsync.
+        let chunked = try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array("first ".utf8)))
+        #expect(!chunked.isPlaced)
+        #expect(try await chunked.finish(writing: ByteBuffer(bytes: Array("version".utf8)), placingAt: destination))
+        #expect(chunked.isPlaced)
+        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "first version")
+        #expect(try mode(layout.absolute(destination)) == 0o640)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+
+        // The path is taken: the new file is durable but stays in incoming/, the old one is
+        // untouched, and the caller can still place (replacing) or discard it.
+        let whole = try await IncomingFile.create(
+            in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true, placingAt: destination)
+        #expect(!whole.isPlaced)
+        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "first version")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).count == 1)
+        try await whole.place(at: destination, replacing: true)
+        #expect(whole.isPlaced)
+        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "second")
+
+        // Created whole at a free path: placed in its one trip, directories made on the way.
+        let other = "storage/studies/1.2/1.2.9/1.2.9.1.dcm"
+        let small = try await IncomingFile.create(
+            in: layout, io: io, writing: ByteBuffer(bytes: Array("small".utf8)), durable: true, placingAt: other)
+        #expect(small.isPlaced)
+        #expect(try String(contentsOfFile: layout.absolute(other), encoding: .utf8) == "small")
+        #expect(try mode(layout.absolute("storage/studies/1.2/1.2.9")) == 0o750)
+        await small.discard()  // a placed file is the tree's now: discard leaves it
+        #expect(FileManager.default.fileExists(atPath: layout.absolute(other)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+    }
+
     @Test("start-up recovery removes the partial files no live receiver holds, and nothing else")
     func recovery() async throws {
         let root = temporaryRoot()

@@ -74,17 +74,21 @@ final class IncomingWriter {
 
     /// Starts writing `tail` and making the file durable (fsync, close) in the background;
     /// ``synced()`` waits for it. Call after ``drain()``.
-    func startSync(writing tail: ByteBuffer) {
+    ///
+    /// With a `destination`, the same trip to the pool moves the durable file there if
+    /// nothing is there yet (`IncomingFile.isPlaced` tells whether it did): for a new
+    /// instance, the move and its directory fsync then overlap the rows being written.
+    func startSync(writing tail: ByteBuffer, placingAt destination: String? = nil) {
         let layout = self.layout
         let io = self.io
         let file = self.file
         syncing = Task {
             let done: IncomingFile
             if let file {
-                try await file.finish(writing: tail)
+                try await file.finish(writing: tail, placingAt: destination)
                 done = file
             } else {
-                done = try await IncomingFile.create(in: layout, io: io, writing: tail, durable: true)
+                done = try await IncomingFile.create(in: layout, io: io, writing: tail, durable: true, placingAt: destination)
             }
             return Synced(file: done, at: .now)
         }
@@ -99,7 +103,16 @@ final class IncomingWriter {
         return synced
     }
 
-    /// Waits for every write in flight, then removes the file if one was created.
+    /// Waits for the background finish; whether it moved the file into the tree (false when
+    /// it failed or was never started).
+    func placedInTree() async -> Bool {
+        guard let syncing, let synced = try? await syncing.value else { return false }
+        file = synced.file
+        return synced.file.isPlaced
+    }
+
+    /// Waits for every write in flight, then removes the file if one was created (a file
+    /// already moved into the tree stays: see ``placedInTree()``).
     func discard() async {
         _ = await settle()
         if let syncing {

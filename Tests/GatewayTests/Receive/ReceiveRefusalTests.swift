@@ -2,6 +2,7 @@ import DICOM
 import DICOMNetwork
 import Foundation
 import Gateway
+import PostgresClient
 import Storage
 import Testing
 import TestSupport
@@ -82,6 +83,44 @@ struct ReceiveRefusalTests {
             #expect(inspected.sha256 == row.sha256)
             #expect(try await TreeState.auditCount(gateway.pool, action: "instance.duplicate") == (policy == .replace ? 1 : 2))
             #expect(try await TreeState.auditCount(gateway.pool, action: "instance.replaced") == (policy == .replace ? 1 : 0))
+        }
+    }
+
+    /// The receiver moves a new file into the tree with its fsync when the path is free,
+    /// before the rows say whether the instance is new: a resend of an instance whose file
+    /// has moved on to `forwarded/` finds the path free, and must not leave its copy there.
+    @Test(
+        "a resend of an instance already forwarded (file in forwarded/): the copy placed with its fsync is taken out unless it replaces",
+        arguments: [DuplicatePolicy.keepFirst, .replace, .reject]
+    )
+    func duplicateOfForwarded(policy: DuplicatePolicy) async throws {
+        let generator = try UIDGenerator()
+        let study = generator.make(), series = generator.make(), sop = generator.make()
+        let first = InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 1, pixelBytes: 256)
+        let second = InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 2, pixelBytes: 256)
+        try await GatewayHarness.with(policy: policy) { gateway in
+            #expect(try await TestSCU.store(port: gateway.port, [(sop, first)]).map(\.status) == [.success])
+            // Archive it the way the forwarder does: the file moves, the row follows.
+            let stored = try StorageLayout.relativePath(of: InstanceUIDs(study: study, series: series, sop: sop))
+            let forwarded = try StorageLayout.relativePath(of: InstanceUIDs(study: study, series: series, sop: sop), in: .forwarded)
+            try FileManager.default.createDirectory(
+                atPath: (gateway.layout.absolute(forwarded) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: gateway.layout.absolute(stored), toPath: gateway.layout.absolute(forwarded))
+            _ = try await gateway.pool.query(
+                "UPDATE dicom_gw.instances SET file_path = $1, storage_state = 'forwarded' WHERE sop_instance_uid = $2", [forwarded, sop])
+
+            let outcomes = try await TestSCU.store(port: gateway.port, [(sop, first), (sop, second)])
+            #expect(outcomes[0].status == .success, "identical resend")
+            #expect(outcomes[1].status.rawValue == (policy == .reject ? 0x0111 : 0x0000))
+            let state = try await TreeState.read(gateway.layout, pool: gateway.pool)
+            #expect(state.agrees, "rows \(state.rows.values.map(\.path)), files \(state.files.keys.sorted())")
+            #expect(state.files.count == 1)
+            #expect(state.incoming.isEmpty)
+            let row = try #require(state.rows[sop])
+            #expect(row.path == (policy == .replace ? stored : forwarded))
+            let expected = policy == .replace ? second : first
+            #expect(try InstanceFactory.dataSetBytes(gateway.layout.absolute(row.path))
+                == Data(try DataSetWriter.encode(expected, transferSyntax: .explicitVRLittleEndian)))
         }
     }
 }
