@@ -18,6 +18,9 @@ public final class IncomingFile: Sendable {
     private let state = Mutex(State.open)
     /// Bytes written since the kernel was last asked to start writing back.
     private let unflushed = Mutex(0)
+    /// The file's identity once placed by ``finish(writing:placingAt:)`` (or a `create` that
+    /// places), so ``unplace(from:)`` removes it and nothing that replaced it since.
+    private let placedIdentity = Mutex<POSIX.FileIdentity?>(nil)
 
     /// How many written bytes gather before the kernel is asked to start writing them back
     /// (`sync_file_range`), so the final fsync of a large object waits only for the last
@@ -73,7 +76,7 @@ public final class IncomingFile: Sendable {
         inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
     ) async throws(StorageError) -> IncomingFile {
         let relative = newRelativePath()
-        let (fd, placed) = try await io.run { () throws(StorageError) -> (Int32, Bool) in
+        let (fd, placed) = try await io.run { () throws(StorageError) -> (Int32, POSIX.FileIdentity?) in
             let absolute = layout.absolute(relative)
             let fd = try openNew(absolute, layout: layout)
             do throws(StorageError) {
@@ -91,13 +94,16 @@ public final class IncomingFile: Sendable {
                 try? POSIX.remove(absolute)
                 throw error
             }
-            guard durable else { return (fd, false) }
+            guard durable else { return (fd, nil) }
             POSIX.closeDescriptor(fd)
-            guard let destination else { return (fd, false) }
+            guard let destination else { return (fd, nil) }
             return (fd, try placeIfFree(layout.absolute(relative), at: destination, layout: layout))
         }
         let file = IncomingFile(relativePath: relative, descriptor: fd, layout: layout, io: io, closed: durable)
-        if placed { file.state.withLock { $0 = .placed } }
+        if let placed {
+            file.state.withLock { $0 = .placed }
+            file.placedIdentity.withLock { $0 = placed }
+        }
         return file
     }
 
@@ -178,12 +184,13 @@ public final class IncomingFile: Sendable {
         let fd = descriptor
         let path = relativePath
         let layout = self.layout
-        var placed = false
+        var placed: POSIX.FileIdentity?
         defer {
-            state.withLock { $0 = placed ? .placed : .closed }
+            state.withLock { $0 = placed == nil ? .closed : .placed }
+            placedIdentity.withLock { $0 = placed }
             POSIX.closeDescriptor(fd)
         }
-        placed = try await io.run { () throws(StorageError) -> Bool in
+        placed = try await io.run { () throws(StorageError) -> POSIX.FileIdentity? in
             if let tail, tail.readableBytes > 0 {
                 try tail.withUnsafeReadableBytes { (bytes) throws(StorageError) in
                     try POSIX.writeAll(fd, bytes, path: path)
@@ -191,19 +198,47 @@ public final class IncomingFile: Sendable {
             }
             try POSIX.sync(fd, path: path)
             // (linking a file still open is fine; it is closed on the way out)
-            guard let destination else { return false }
+            guard let destination else { return nil }
             return try Self.placeIfFree(layout.absolute(path), at: destination, layout: layout)
         }
-        return placed
+        return placed != nil
     }
 
-    /// Blocking: moves `source` to `destination` unless something is there (false then).
-    private static func placeIfFree(_ source: String, at destination: String, layout: StorageLayout) throws(StorageError) -> Bool {
+    /// Takes a file placed by ``finish(writing:placingAt:)`` (or a placing `create`) out of
+    /// the tree again, when its object was not stored after all. Removes `destination` only
+    /// while it still names this file: a concurrent receiver of the same instance may have
+    /// put its own there since.
+    ///
+    /// - Returns: whether a file was removed.
+    @discardableResult
+    public func unplace(from destination: String) async throws(StorageError) -> Bool {
+        guard let identity = placedIdentity.withLock({ $0 }), isPlaced else { return false }
+        let target = layout.absolute(destination)
+        let removed = try await io.run { () throws(StorageError) -> Bool in
+            guard POSIX.identity(target) == identity else { return false }
+            do throws(StorageError) {
+                try POSIX.remove(target)
+            } catch where error.code == .notFound {
+                return false
+            }
+            return true
+        }
+        state.withLock { $0 = .discarded }
+        placedIdentity.withLock { $0 = nil }
+        return removed
+    }
+
+    /// Blocking: moves `source` to `destination` unless something is there (nil then);
+    /// the placed file's identity.
+    private static func placeIfFree(_ source: String, at destination: String, layout: StorageLayout) throws(StorageError) -> POSIX.FileIdentity? {
+        // (an identity that cannot be read, which does not happen to a file just written,
+        // matches no file: ``unplace(from:)`` would then leave it for `storage verify`)
+        let identity = POSIX.identity(source) ?? POSIX.FileIdentity(device: 0, inode: 0)
         do throws(StorageError) {
             try move(source, to: layout.absolute(destination), replacing: false, layout: layout)
-            return true
+            return identity
         } catch where error.code == .alreadyExists {
-            return false
+            return nil
         }
     }
 

@@ -121,6 +121,19 @@ enum POSIX {
         return lstat(path, &info) == 0
     }
 
+    /// Which file a path names: its device and inode.
+    struct FileIdentity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// The identity of the file `path` names (not following a symbolic link); nil if none.
+    static func identity(_ path: String) -> FileIdentity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
     /// Asks the kernel to start writing the file's dirty pages now, without waiting, so a
     /// later fsync has less left to do. Advisory: failures are ignored.
     static func startWriteback(_ fd: Int32) {

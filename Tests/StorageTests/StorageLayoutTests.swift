@@ -119,6 +119,35 @@ struct StorageLayoutTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
     }
 
+    @Test("a file placed with its fsync is taken out again only while its path still names it")
+    func unplace() async throws {
+        let root = temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = StorageLayout(root: root)
+        try layout.prepare()
+        let io = BlockingIO()
+        let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
+
+        let ours = try await IncomingFile.create(
+            in: layout, io: io, writing: ByteBuffer(bytes: Array("ours".utf8)), durable: true, placingAt: destination)
+        #expect(ours.isPlaced)
+        #expect(try await ours.unplace(from: destination))
+        #expect(!FileManager.default.fileExists(atPath: layout.absolute(destination)))
+        #expect(!ours.isPlaced)
+        #expect(try await !ours.unplace(from: destination), "once")
+
+        // Placed, then replaced by another receiver's file: that one stays.
+        let first = try await IncomingFile.create(
+            in: layout, io: io, writing: ByteBuffer(bytes: Array("first".utf8)), durable: true, placingAt: destination)
+        let second = try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true)
+        try await second.place(at: destination, replacing: true)
+        #expect(try await !first.unplace(from: destination))
+        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "second")
+        // A file placed by `place(at:replacing:)` is not taken back this way.
+        #expect(try await !second.unplace(from: destination))
+        #expect(FileManager.default.fileExists(atPath: layout.absolute(destination)))
+    }
+
     @Test("start-up recovery removes the partial files no live receiver holds, and nothing else")
     func recovery() async throws {
         let root = temporaryRoot()

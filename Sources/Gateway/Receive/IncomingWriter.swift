@@ -111,8 +111,15 @@ final class IncomingWriter {
         return synced.file.isPlaced
     }
 
+    /// Waits for the background finish and, if it moved the file into the tree, takes it out
+    /// again while `destination` still names it (`IncomingFile.unplace(from:)`).
+    func takeBack(from destination: String) async throws(StorageError) {
+        guard await placedInTree(), let file else { return }
+        try await file.unplace(from: destination)
+    }
+
     /// Waits for every write in flight, then removes the file if one was created (a file
-    /// already moved into the tree stays: see ``placedInTree()``).
+    /// already moved into the tree stays: see ``takeBack(from:)``).
     func discard() async {
         _ = await settle()
         if let syncing {

@@ -297,7 +297,14 @@ public struct ReceiveService: StoreHandler {
             var inner = timings
             let outcome = try await pool.withTransaction { connection -> RecordOutcome in
                 let outcome = try await InstanceStore.record(record, policy: policy, on: connection)
-                guard outcome.placesFile else { return outcome }
+                guard outcome.placesFile else {
+                    // Not stored (a duplicate, or refused): a file moved into the tree with
+                    // its fsync comes out again now, while this transaction holds the
+                    // instance's row, so no concurrent receiver of the same instance has
+                    // placed its own there meanwhile.
+                    do { try await writer.takeBack(from: record.filePath) } catch { throw ReceiveFailure(error) }
+                    return outcome
+                }
                 try await hooks?.instanceRecorded(record, extraValues: extraValues, outcome: outcome, on: connection)
                 inner.mark(.statements)
                 do {
@@ -340,21 +347,24 @@ public struct ReceiveService: StoreHandler {
                 logger.info("duplicate acknowledged, not stored", metadata: [GatewayLogKey.outcome: "\(outcome.kind)"])
                 throw ReceiveFailure.acknowledgedDuplicate
             }
-        } catch let error as ReceiveFailure {
-            // Refused, or a duplicate whose stored file stays: a file moved into the tree
-            // with its fsync is taken out again (it was not there before).
-            if await writer.placedInTree() { await removePlaced(record.filePath, logger: logger) }
-            throw error
         } catch {
-            let placedEarly = await writer.placedInTree()
-            if placed || placedEarly {
-                // The commit failed after the file went into the tree: take it out again (or
-                // put the replaced version back) so no file stays without its row; a crash
-                // here is mended by start-up recovery.
+            // Not stored: what this attempt put in the tree comes out again (a crash in
+            // between is mended by start-up recovery and `storage verify`). The file placed
+            // with its fsync only while its path still names it (once the transaction is
+            // over, a concurrent receiver of the same instance may have placed its own);
+            // the file placed inside the transaction, or the replaced version put back.
+            if await writer.placedInTree() {
+                do {
+                    try await writer.takeBack(from: record.filePath)
+                } catch {
+                    logger.error("could not remove a file whose rows were not committed", metadata: [LogKey.error: "\(error)"])
+                }
+            } else if placed {
                 await undoPlacement(record.filePath, displaced: displaced, logger: logger)
             } else if let displaced {
                 await removeQuietly(displaced, logger: logger)
             }
+            if let failure = error as? ReceiveFailure { throw failure }
             if let error = error as? PostgresError {
                 throw ReceiveFailure(.outOfResources, "database unavailable: \(error.code)")
             }
