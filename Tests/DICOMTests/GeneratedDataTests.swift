@@ -56,7 +56,8 @@ import Testing
     }
 
     /// The header collector finds the instance attributes in every readable corpus file fed
-    /// in small pieces, and agrees with a full read.
+    /// in small pieces, in pieces larger than its parse step (where skipped values are only
+    /// counted) and whole, and agrees with a full read.
     @Test(arguments: CorpusTests.readable)
     func collectorMatchesFullRead(_ name: String) throws {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Corpus.path(name))))
@@ -64,18 +65,21 @@ import Testing
         let full = try DICOMFile.read(path: Corpus.path(name))
         let expected = InstanceHeader(dataSet: full.dataSet)
         for validate in [true, false] {
-            var config = DataSetHeaderCollector.Configuration()
-            config.validateToEnd = validate
-            let collector = try DataSetHeaderCollector(transferSyntax: header.transferSyntax, configuration: config)
-            var offset = header.dataSetOffset
-            while offset < bytes.count {
-                let end = min(offset + 37, bytes.count)
-                try collector.feed(Array(bytes[offset..<end]))
-                offset = end
+            for piece in [37, 40_000, bytes.count] {
+                var config = DataSetHeaderCollector.Configuration()
+                config.validateToEnd = validate
+                config.maxValueLength = 1024  // so the corpus's pixel data is a skipped value
+                let collector = try DataSetHeaderCollector(transferSyntax: header.transferSyntax, configuration: config)
+                var offset = header.dataSetOffset
+                while offset < bytes.count {
+                    let end = min(offset + piece, bytes.count)
+                    try collector.feed(Array(bytes[offset..<end]))
+                    offset = end
+                }
+                let collected = try collector.finish()
+                #expect(collected == expected, "\(name), pieces of \(piece)")
+                #expect(collector.byteCount == Int64(bytes.count - header.dataSetOffset))
             }
-            let collected = try collector.finish()
-            #expect(collected == expected, "\(name)")
-            #expect(collector.byteCount == Int64(bytes.count - header.dataSetOffset))
         }
         if name == "CT_small.dcm" {
             #expect(expected.sopClassUID == SOPClass.ctImageStorage.uid)
@@ -84,6 +88,22 @@ import Testing
             #expect(expected.specificCharacterSet == .latin1)
             #expect(throws: Never.self) { try expected.validateUIDs() }
         }
+    }
+
+    /// Fed whole, a data set cut inside its pixel data (a value the collector only counts)
+    /// is still reported truncated; cut after it, it is complete.
+    @Test func collectorReportsTruncationInsideASkippedValue() throws {
+        var dataSet = DataSet()
+        dataSet[.sopInstanceUID] = DataElement(tag: .sopInstanceUID, vr: .UI, string: "1.2.3")
+        dataSet[.pixelData] = DataElement(tag: .pixelData, vr: .OB, bytes: [UInt8](repeating: 7, count: 200_000))
+        let bytes = try DataSetWriter.encode(dataSet, transferSyntax: .explicitVRLittleEndian)
+        let cut = try DataSetHeaderCollector(transferSyntax: .explicitVRLittleEndian)
+        try cut.feed(Array(bytes.dropLast(1000)))
+        #expect(Support.error { try cut.finish() }?.code == .truncated)
+        let whole = try DataSetHeaderCollector(transferSyntax: .explicitVRLittleEndian)
+        try whole.feed(bytes)
+        #expect(try whole.finish().sopInstanceUID == "1.2.3")
+        #expect(whole.byteCount == Int64(bytes.count))
     }
 
     @Test func collectorReportsTruncation() throws {

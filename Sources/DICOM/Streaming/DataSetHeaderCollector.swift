@@ -65,17 +65,37 @@ public final class DataSetHeaderCollector {
     /// - Throws: `DICOMError` for malformed data (offset relative to the data set start).
     public func feed(_ bytes: UnsafeRawBufferPointer) throws(DICOMError) {
         byteCount += Int64(bytes.count)
-        if parser.isComplete { return }
-        parser.append(bytes)
-        try drain()
+        // The bytes of a skipped value (the pixel data, mostly) are only counted, not copied
+        // into the parser: it is given the rest in steps small enough that it reaches the
+        // start of such a value before much of it is buffered.
+        var rest = bytes
+        while !rest.isEmpty, !parser.isComplete {
+            // (after `drain()` a skipped value's buffered bytes are consumed, so skipping
+            // applies; `skipInput` would ignore it otherwise)
+            let skippable = parser.bufferedByteCount == 0 ? parser.skippableInputCount : 0
+            let count: Int
+            if skippable > 0 {
+                count = Int(min(skippable, Int64(rest.count)))
+                parser.skipInput(Int64(count))
+            } else {
+                count = min(rest.count, Self.appendStep)
+                parser.append(UnsafeRawBufferPointer(rebasing: rest[..<count]))
+            }
+            rest = UnsafeRawBufferPointer(rebasing: rest[count...])
+            try drain()
+        }
     }
+
+    /// Input handed to the parser at a time outside skipped values.
+    private static let appendStep = 16 * 1024
 
     /// Parses `bytes`, the next part of the data set.
     public func feed(_ bytes: [UInt8]) throws(DICOMError) {
-        byteCount += Int64(bytes.count)
-        if parser.isComplete { return }
-        parser.append(bytes)
-        try drain()
+        var failure: DICOMError?
+        bytes.withUnsafeBytes { raw in
+            do throws(DICOMError) { try feed(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     /// Ends the input and returns the decoded header.
