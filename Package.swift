@@ -173,6 +173,7 @@ let package = Package(
                 "PostgresClient",
                 "DICOMNetwork",
                 "JobQueue",
+                "CStorageShims",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

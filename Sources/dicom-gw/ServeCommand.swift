@@ -40,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     var adminListen: String?
 
     func run() async throws {
+        MallocArenas.limitUnlessConfigured()
         var extra: [String: ConfigValue] = [:]
         if let aeTitle { extra["dicom.ae_title"] = .init(.string(aeTitle), isSecret: false) }
         if let port { extra["dicom.port"] = .init(.int(port), isSecret: false) }

@@ -29,6 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var metricsListen: String?
 
     func run() async throws {
+        MallocArenas.limitUnlessConfigured()
         var extra: [String: ConfigValue] = [:]
         if let count { extra["workers.count"] = .init(.int(count), isSecret: false) }
         if let metricsListen { extra["workers.metrics_listen"] = .init(.string(metricsListen), isSecret: false) }
