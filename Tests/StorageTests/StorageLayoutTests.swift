@@ -9,6 +9,15 @@ struct StorageLayoutTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("dicom-gw-storage-\(UUID().uuidString)").path
     }
 
+    /// Runs `body` with a prepared layout under a fresh temporary root, removed afterwards.
+    private func withLayout(_ body: (StorageLayout, BlockingIO) async throws -> Void) async throws {
+        let root = temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = StorageLayout(root: root)
+        try layout.prepare()
+        try await body(layout, BlockingIO())
+    }
+
     private func mode(_ path: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.posixPermissions] as? Int) ?? -1
@@ -52,121 +61,109 @@ struct StorageLayoutTests {
 
     @Test("an incoming file is written, fsynced and placed with mode 0640, leaving nothing in incoming/")
     func placeFile() async throws {
-        let root = temporaryRoot()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let layout = StorageLayout(root: root)
-        try layout.prepare()
-        let io = BlockingIO()
-        let file = try await IncomingFile.create(in: layout, io: io)
-        try await file.write(ByteBuffer(bytes: Array("hello ".utf8)))
-        try await file.write(ByteBuffer(bytes: Array("world".utf8)))
-        try await file.finish()
-        let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
-        try await file.place(at: destination, replacing: false)
-        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
-        #expect(try mode(layout.absolute(destination)) == 0o640)
-        #expect(try mode(layout.absolute("storage/studies/1.2")) == 0o750)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+        try await withLayout { layout, io in
+            let file = try await IncomingFile.create(in: layout, io: io)
+            try await file.write(ByteBuffer(bytes: Array("hello ".utf8)))
+            try await file.write(ByteBuffer(bytes: Array("world".utf8)))
+            try await file.finish()
+            let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
+            try await file.place(at: destination, replacing: false)
+            #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
+            #expect(try mode(layout.absolute(destination)) == 0o640)
+            #expect(try mode(layout.absolute("storage/studies/1.2")) == 0o750)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
 
-        // Placing without replacing over an existing file fails and keeps the original.
-        let second = try await IncomingFile.create(in: layout, io: io)
-        try await second.write(ByteBuffer(bytes: Array("other".utf8)))
-        try await second.finish()
-        await #expect(throws: StorageError.self) { try await second.place(at: destination, replacing: false) }
-        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
-        await second.discard()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+            // Placing without replacing over an existing file fails and keeps the original.
+            let second = try await IncomingFile.create(in: layout, io: io)
+            try await second.write(ByteBuffer(bytes: Array("other".utf8)))
+            try await second.finish()
+            await #expect(throws: StorageError.self) { try await second.place(at: destination, replacing: false) }
+            #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
+            await second.discard()
+            #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+        }
     }
 
     @Test("finishing with a destination places the durable file when its path is free, and leaves it in incoming/ otherwise")
     func placeWithFsync() async throws {
-        let root = temporaryRoot()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let layout = StorageLayout(root: root)
-        try layout.prepare()
-        let io = BlockingIO()
-        let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
+        try await withLayout { layout, io in
+            let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
 
-        // Written in chunks, finished with the tail: placed in the same trip as the fsync.
-        let chunked = try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array("first ".utf8)))
-        #expect(!chunked.isPlaced)
-        #expect(try await chunked.finish(writing: ByteBuffer(bytes: Array("version".utf8)), placingAt: destination))
-        #expect(chunked.isPlaced)
-        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "first version")
-        #expect(try mode(layout.absolute(destination)) == 0o640)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+            // Written in chunks, finished with the tail: placed in the same trip as the fsync.
+            let chunked = try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array("first ".utf8)))
+            #expect(!chunked.isPlaced)
+            #expect(try await chunked.finish(writing: ByteBuffer(bytes: Array("version".utf8)), placingAt: destination))
+            #expect(chunked.isPlaced)
+            #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "first version")
+            #expect(try mode(layout.absolute(destination)) == 0o640)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
 
-        // The path is taken: the new file is durable but stays in incoming/, the old one is
-        // untouched, and the caller can still place (replacing) or discard it.
-        let whole = try await IncomingFile.create(
-            in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true, placingAt: destination)
-        #expect(!whole.isPlaced)
-        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "first version")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).count == 1)
-        try await whole.place(at: destination, replacing: true)
-        #expect(whole.isPlaced)
-        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "second")
+            // The path is taken: the new file is durable but stays in incoming/, the old one is
+            // untouched, and the caller can still place (replacing) or discard it.
+            let whole = try await IncomingFile.create(
+                in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true, placingAt: destination)
+            #expect(!whole.isPlaced)
+            #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "first version")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).count == 1)
+            try await whole.place(at: destination, replacing: true)
+            #expect(whole.isPlaced)
+            #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "second")
 
-        // Created whole at a free path: placed in its one trip, directories made on the way.
-        let other = "storage/studies/1.2/1.2.9/1.2.9.1.dcm"
-        let small = try await IncomingFile.create(
-            in: layout, io: io, writing: ByteBuffer(bytes: Array("small".utf8)), durable: true, placingAt: other)
-        #expect(small.isPlaced)
-        #expect(try String(contentsOfFile: layout.absolute(other), encoding: .utf8) == "small")
-        #expect(try mode(layout.absolute("storage/studies/1.2/1.2.9")) == 0o750)
-        await small.discard()  // a placed file is the tree's now: discard leaves it
-        #expect(FileManager.default.fileExists(atPath: layout.absolute(other)))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+            // Created whole at a free path: placed in its one trip, directories made on the way.
+            let other = "storage/studies/1.2/1.2.9/1.2.9.1.dcm"
+            let small = try await IncomingFile.create(
+                in: layout, io: io, writing: ByteBuffer(bytes: Array("small".utf8)), durable: true, placingAt: other)
+            #expect(small.isPlaced)
+            #expect(try String(contentsOfFile: layout.absolute(other), encoding: .utf8) == "small")
+            #expect(try mode(layout.absolute("storage/studies/1.2/1.2.9")) == 0o750)
+            await small.discard()  // a placed file is the tree's now: discard leaves it
+            #expect(FileManager.default.fileExists(atPath: layout.absolute(other)))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).isEmpty)
+        }
     }
 
     @Test("a file placed with its fsync is taken out again only while its path still names it")
     func unplace() async throws {
-        let root = temporaryRoot()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let layout = StorageLayout(root: root)
-        try layout.prepare()
-        let io = BlockingIO()
-        let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
+        try await withLayout { layout, io in
+            let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
 
-        let ours = try await IncomingFile.create(
-            in: layout, io: io, writing: ByteBuffer(bytes: Array("ours".utf8)), durable: true, placingAt: destination)
-        #expect(ours.isPlaced)
-        #expect(try await ours.unplace(from: destination))
-        #expect(!FileManager.default.fileExists(atPath: layout.absolute(destination)))
-        #expect(!ours.isPlaced)
-        #expect(try await !ours.unplace(from: destination), "once")
+            let ours = try await IncomingFile.create(
+                in: layout, io: io, writing: ByteBuffer(bytes: Array("ours".utf8)), durable: true, placingAt: destination)
+            #expect(ours.isPlaced)
+            #expect(try await ours.unplace(from: destination))
+            #expect(!FileManager.default.fileExists(atPath: layout.absolute(destination)))
+            #expect(!ours.isPlaced)
+            #expect(try await !ours.unplace(from: destination), "once")
 
-        // Placed, then replaced by another receiver's file: that one stays.
-        let first = try await IncomingFile.create(
-            in: layout, io: io, writing: ByteBuffer(bytes: Array("first".utf8)), durable: true, placingAt: destination)
-        let second = try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true)
-        try await second.place(at: destination, replacing: true)
-        #expect(try await !first.unplace(from: destination))
-        #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "second")
-        // A file placed by `place(at:replacing:)` is not taken back this way.
-        #expect(try await !second.unplace(from: destination))
-        #expect(FileManager.default.fileExists(atPath: layout.absolute(destination)))
+            // Placed, then replaced by another receiver's file: that one stays.
+            let first = try await IncomingFile.create(
+                in: layout, io: io, writing: ByteBuffer(bytes: Array("first".utf8)), durable: true, placingAt: destination)
+            let second = try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true)
+            try await second.place(at: destination, replacing: true)
+            #expect(try await !first.unplace(from: destination))
+            #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "second")
+            // A file placed by `place(at:replacing:)` is not taken back this way.
+            #expect(try await !second.unplace(from: destination))
+            #expect(FileManager.default.fileExists(atPath: layout.absolute(destination)))
+        }
     }
 
     @Test("start-up recovery removes the partial files no live receiver holds, and nothing else")
     func recovery() async throws {
-        let root = temporaryRoot()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let layout = StorageLayout(root: root)
-        try layout.prepare()
-        let io = BlockingIO()
-        // A receive in flight (here, or in another gateway sharing the storage) holds its file.
-        let live = try await IncomingFile.create(in: layout, io: io)
-        try await live.write(ByteBuffer(bytes: [1, 2, 3]))
-        // A crashed receiver's file: nobody holds it.
-        _ = FileManager.default.createFile(atPath: layout.absolute("incoming/crashed.part"), contents: Data([4, 5]))
-        _ = FileManager.default.createFile(atPath: layout.absolute("incoming/keep.txt"), contents: Data())
-        let removed = try await StartupRecovery.removePartialFiles(in: layout, io: io)
-        #expect(removed == 1)
-        let left = try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).sorted()
-        #expect(left.count == 2)
-        #expect(left.contains("keep.txt"))
-        #expect(!left.contains("crashed.part"))
-        await live.discard()
+        try await withLayout { layout, io in
+            // A receive in flight (here, or in another gateway sharing the storage) holds its file.
+            let live = try await IncomingFile.create(in: layout, io: io)
+            try await live.write(ByteBuffer(bytes: [1, 2, 3]))
+            // A crashed receiver's file: nobody holds it.
+            _ = FileManager.default.createFile(atPath: layout.absolute("incoming/crashed.part"), contents: Data([4, 5]))
+            _ = FileManager.default.createFile(atPath: layout.absolute("incoming/keep.txt"), contents: Data())
+            let removed = try await StartupRecovery.removePartialFiles(in: layout, io: io)
+            #expect(removed == 1)
+            let left = try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).sorted()
+            #expect(left.count == 2)
+            #expect(left.contains("keep.txt"))
+            #expect(!left.contains("crashed.part"))
+            await live.discard()
+        }
     }
 }

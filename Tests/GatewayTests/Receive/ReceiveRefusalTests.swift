@@ -53,15 +53,24 @@ struct ReceiveRefusalTests {
         }
     }
 
+    /// New UIDs, and two versions of that instance (different content under one SOP
+    /// Instance UID).
+    static func twoVersions() throws -> (study: String, series: String, sop: String, first: DataSet, second: DataSet) {
+        let generator = try UIDGenerator()
+        let study = generator.make(), series = generator.make(), sop = generator.make()
+        return (
+            study, series, sop,
+            InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 1, pixelBytes: 256),
+            InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 2, pixelBytes: 256)
+        )
+    }
+
     @Test(
         "duplicates: identical content never stored twice; different content per policy",
         arguments: [DuplicatePolicy.keepFirst, .replace, .reject]
     )
     func duplicates(policy: DuplicatePolicy) async throws {
-        let generator = try UIDGenerator()
-        let study = generator.make(), series = generator.make(), sop = generator.make()
-        let first = InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 1, pixelBytes: 256)
-        let second = InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 2, pixelBytes: 256)
+        let (_, _, sop, first, second) = try Self.twoVersions()
         try await GatewayHarness.with(policy: policy) { gateway in
             let outcomes = try await TestSCU.store(port: gateway.port, [(sop, first), (sop, first), (sop, second)])
             #expect(outcomes[0].status == .success)
@@ -94,10 +103,7 @@ struct ReceiveRefusalTests {
         arguments: [DuplicatePolicy.keepFirst, .replace, .reject]
     )
     func duplicateOfForwarded(policy: DuplicatePolicy) async throws {
-        let generator = try UIDGenerator()
-        let study = generator.make(), series = generator.make(), sop = generator.make()
-        let first = InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 1, pixelBytes: 256)
-        let second = InstanceFactory.dataSet(study: study, series: series, sop: sop, number: 2, pixelBytes: 256)
+        let (study, series, sop, first, second) = try Self.twoVersions()
         try await GatewayHarness.with(policy: policy) { gateway in
             #expect(try await TestSCU.store(port: gateway.port, [(sop, first)]).map(\.status) == [.success])
             // Archive it the way the forwarder does: the file moves, the row follows.
