@@ -11,8 +11,10 @@ public import Storage
 /// promise (docs/architecture: invariant 1):
 ///
 /// 1. the data set streams into `incoming/` as a Part 10 file, its header parsed and its
-///    SHA-256 computed on the way, never held whole in memory (chunks are hashed and written
-///    on a blocking-pool thread while the next ones arrive);
+///    SHA-256 computed on the way: an object up to `wholeObjectSize` (1 MB) is gathered and
+///    written in one trip after its last byte, a larger one in chunks hashed and written on
+///    a blocking-pool thread while the next ones arrive, so memory stays bounded whatever
+///    the object's size;
 /// 2. the UIDs that become path components and the SOP class/instance are validated;
 /// 3. the file's fsync runs while one transaction records the rows (and, through
 ///    ``ReceiveHooks``, the forward jobs) and the audit event; the durable file then moves
