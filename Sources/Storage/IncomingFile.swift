@@ -212,7 +212,8 @@ public final class IncomingFile: Sendable {
     /// - Returns: whether a file was removed.
     @discardableResult
     public func unplace(from destination: String) async throws(StorageError) -> Bool {
-        guard let identity = placedIdentity.withLock({ $0 }), isPlaced else { return false }
+        // (set only by a placement with the fsync, cleared here)
+        guard let identity = placedIdentity.withLock({ $0 }) else { return false }
         let target = layout.absolute(destination)
         let removed = try await io.run { () throws(StorageError) -> Bool in
             guard POSIX.identity(target) == identity else { return false }

@@ -279,7 +279,7 @@ public struct ReceiveService: StoreHandler {
     private func commit(
         _ unhashed: InstanceRecord, extraValues: [Tag: String], writer: IncomingWriter, tail: ByteBuffer, timings: inout StoreTimings, logger: Logger
     ) async throws {
-        // The tail (a whole object up to the write buffer's size) is written, fsynced and
+        // The tail (a whole object up to `wholeObjectSize`) is written, fsynced and
         // placed on a pool thread while this one hashes it: the rows need the digest, the
         // file does not.
         writer.startSync(writing: tail, placingAt: unhashed.filePath)
@@ -312,23 +312,23 @@ public struct ReceiveService: StoreHandler {
                 do {
                     let synced = try await writer.synced()
                     inner.mark(.fileSynced, at: synced.at)
-                    // Not placed with the fsync: something was at the path (the replaced
-                    // version, or a file without a row, which is overwritten).
                     if synced.file.isPlaced {
                         inner.mark(.placed, at: synced.at)
                     } else {
+                        // Not placed with the fsync: something was at the path (the replaced
+                        // version, or a file without a row, which is overwritten).
                         if outcome.kind == .replaced {
                             displaced = try await io.run { () throws(StorageError) in
                                 try StorageFiles.keepAside(record.filePath, in: layout)
                             }
                         }
                         try await synced.file.place(at: record.filePath, replacing: true)
+                        inner.mark(.placed)
                     }
                 } catch {
                     throw ReceiveFailure(error)
                 }
                 placed = true
-                if inner.end(of: .placed) == nil { inner.mark(.placed) }
                 return outcome
             }
             timings = inner
