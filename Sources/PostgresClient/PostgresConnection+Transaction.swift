@@ -14,13 +14,40 @@ extension PostgresConnection {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await executeScript(isolationLevel.map { "BEGIN ISOLATION LEVEL \($0.sql)" } ?? "BEGIN")
+        try await withTransaction(isolationLevel: isolationLevel, beginningWith: [], isolation: isolation) { connection, _ in
+            try await body(connection)
+        }
+    }
+
+    /// As ``withTransaction(isolationLevel:isolation:_:)``, with `statements` sent in the same
+    /// round trip as the BEGIN (``pipeline(_:)``): a transaction whose first statements do
+    /// not depend on each other saves a round trip per statement.
+    ///
+    /// - Parameters:
+    ///   - statements: run first, in the transaction; `body` gets their rows, in order.
+    /// - Throws: as ``withTransaction(isolationLevel:isolation:_:)``; a failed first statement
+    ///   rolls back before `body` runs.
+    public func withTransaction<T>(
+        isolationLevel: IsolationLevel? = nil,
+        beginningWith statements: [PostgresStatement],
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection, [PostgresRows]) async throws -> T
+    ) async throws -> T {
+        let begin = isolationLevel.map { "BEGIN ISOLATION LEVEL \($0.sql)" } ?? "BEGIN"
         let value: T
         do {
-            value = try await body(self)
+            let first: [PostgresRows]
+            if statements.isEmpty {
+                try await executeScript(begin)
+                first = []
+            } else {
+                first = Array(try await pipeline([PostgresStatement(sql: begin, prepared: false, bindings: PostgresBindings())] + statements).dropFirst())
+            }
+            value = try await body(self, first)
         } catch {
             if !isBroken {
                 do {
+                    // (after a failed BEGIN there is no transaction: a warning, not an error)
                     try await executeScript("ROLLBACK")
                 } catch {
                     logger.warning("ROLLBACK failed: \(error)")

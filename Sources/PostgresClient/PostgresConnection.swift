@@ -99,6 +99,18 @@ public final class PostgresConnection: Sendable {
         return PostgresRows(result)
     }
 
+    /// Runs a statement built beforehand (as for ``pipeline(_:)``) and returns its rows.
+    /// - Throws: ``PostgresError``.
+    @discardableResult
+    public func query(_ statement: PostgresStatement) async throws -> PostgresRows {
+        let result = try await run { raw, statements in
+            statement.prepared
+                ? try LibPQ.execPrepared(raw, sql: statement.sql, bindings: statement.bindings, statements: &statements)
+                : try LibPQ.exec(raw, sql: statement.sql, bindings: statement.bindings)
+        }
+        return PostgresRows(result)
+    }
+
     /// Runs a parameterised statement and returns the number of rows it affected.
     /// - Throws: ``PostgresError``.
     @discardableResult
@@ -111,6 +123,22 @@ public final class PostgresConnection: Sendable {
     @discardableResult
     public func execute(_ statement: PreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
         try await query(statement, parameters).affectedRows
+    }
+
+    /// Sends `statements` together and waits once for all their results: one network round
+    /// trip instead of one per statement (libpq's pipeline mode). Outside a transaction the
+    /// statements run as one implicit transaction, all or none; inside one, in it.
+    ///
+    /// For statements that do not need each other's results, e.g. a write and the read the
+    /// caller will need next.
+    ///
+    /// - Returns: each statement's rows, in order.
+    /// - Throws: ``PostgresError`` for the first statement that failed; the statements after
+    ///   it did not run.
+    public func pipeline(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
+        guard !statements.isEmpty else { return [] }
+        let results = try await run { raw, prepared in try LibPQ.pipeline(raw, statements, statements: &prepared) }
+        return results.map(PostgresRows.init)
     }
 
     /// Runs SQL text that may hold several statements (simple query protocol), as migrations

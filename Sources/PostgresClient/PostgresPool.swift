@@ -124,6 +124,19 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// As ``withTransaction(isolationLevel:isolation:_:)``, with `statements` sent in the
+    /// BEGIN's round trip (``PostgresConnection/withTransaction(isolationLevel:beginningWith:isolation:_:)``).
+    public func withTransaction<T>(
+        isolationLevel: PostgresConnection.IsolationLevel? = nil,
+        beginningWith statements: [PostgresStatement],
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection, [PostgresRows]) async throws -> T
+    ) async throws -> T {
+        try await withConnection { connection in
+            try await connection.withTransaction(isolationLevel: isolationLevel, beginningWith: statements, body)
+        }
+    }
+
     /// Runs a parameterised statement on a pooled connection and returns its rows.
     /// - Throws: ``PostgresError``.
     @discardableResult
