@@ -75,8 +75,21 @@ public final class IncomingFile: Sendable {
         placingAt destination: String? = nil,
         inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
     ) async throws(StorageError) -> IncomingFile {
+        try await startCreate(in: layout, io: io, writing: buffer, durable: durable, placingAt: destination, inspect: inspect).value
+    }
+
+    /// As ``create(in:io:writing:durable:placingAt:inspect:)``, but returns at once; the
+    /// pending result is the file.
+    public static func startCreate(
+        in layout: StorageLayout,
+        io: BlockingIO,
+        writing buffer: ByteBuffer,
+        durable: Bool = false,
+        placingAt destination: String? = nil,
+        inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
+    ) -> PendingIO<IncomingFile> {
         let relative = newRelativePath()
-        let (fd, placed) = try await io.run { () throws(StorageError) -> (Int32, POSIX.FileIdentity?) in
+        return io.start { () throws(StorageError) -> IncomingFile in
             let absolute = layout.absolute(relative)
             let fd = try openNew(absolute, layout: layout)
             do throws(StorageError) {
@@ -94,17 +107,15 @@ public final class IncomingFile: Sendable {
                 try? POSIX.remove(absolute)
                 throw error
             }
-            guard durable else { return (fd, nil) }
+            guard durable else { return IncomingFile(relativePath: relative, descriptor: fd, layout: layout, io: io) }
             POSIX.closeDescriptor(fd)
-            guard let destination else { return (fd, nil) }
-            return (fd, try placeIfFree(layout.absolute(relative), at: destination, layout: layout))
+            let file = IncomingFile(relativePath: relative, descriptor: fd, layout: layout, io: io, closed: true)
+            if let destination, let placed = try placeIfFree(absolute, at: destination, layout: layout) {
+                file.state.withLock { $0 = .placed }
+                file.placedIdentity.withLock { $0 = placed }
+            }
+            return file
         }
-        let file = IncomingFile(relativePath: relative, descriptor: fd, layout: layout, io: io, closed: durable)
-        if let placed {
-            file.state.withLock { $0 = .placed }
-            file.placedIdentity.withLock { $0 = placed }
-        }
-        return file
     }
 
     /// Whether the file has been moved into the tree.
@@ -113,7 +124,21 @@ public final class IncomingFile: Sendable {
     }
 
     private static func newRelativePath() -> String {
-        "\(StorageLayout.incoming)/\(UUID().uuidString.lowercased()).part"
+        "\(StorageLayout.incoming)/\(uniqueName()).part"
+    }
+
+    /// 128 random bits in hex: unique among receivers and gateways sharing the storage, like
+    /// a UUID, from the system generator (`getrandom`; Foundation's `UUID()` opens and reads
+    /// `/dev/urandom` on every call, three system calls per received object).
+    static func uniqueName() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return hex(high) + hex(low)
     }
 
     /// Blocking: creates `absolute` exclusively with the layout's mode and owner.
@@ -148,10 +173,18 @@ public final class IncomingFile: Sendable {
         _ buffer: ByteBuffer,
         inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
     ) async throws(StorageError) {
-        try checkOpen()
+        try await startWrite(buffer, inspect: inspect).value
+    }
+
+    /// As ``write(_:inspect:)``, but returns at once.
+    public func startWrite(
+        _ buffer: ByteBuffer,
+        inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
+    ) -> PendingIO<Void> {
+        do throws(StorageError) { try checkOpen() } catch { return PendingIO(.failure(error)) }
         let fd = descriptor
         let path = relativePath
-        try await io.run { [self] () throws(StorageError) in
+        return io.start { [self] () throws(StorageError) in
             try buffer.withUnsafeReadableBytes { (bytes) throws(StorageError) in
                 inspect?(bytes)
                 try POSIX.writeAll(fd, bytes, path: path)
@@ -180,17 +213,23 @@ public final class IncomingFile: Sendable {
     ///   other than an existing target.
     @discardableResult
     public func finish(writing tail: ByteBuffer? = nil, placingAt destination: String? = nil) async throws(StorageError) -> Bool {
-        try checkOpen()
+        try await startFinish(writing: tail, placingAt: destination).value
+    }
+
+    /// As ``finish(writing:placingAt:)``, but returns at once; the pending result says
+    /// whether the file was placed.
+    public func startFinish(writing tail: ByteBuffer? = nil, placingAt destination: String? = nil) -> PendingIO<Bool> {
+        do throws(StorageError) { try checkOpen() } catch { return PendingIO(.failure(error)) }
         let fd = descriptor
         let path = relativePath
         let layout = self.layout
-        var placed: POSIX.FileIdentity?
-        defer {
-            state.withLock { $0 = placed == nil ? .closed : .placed }
-            placedIdentity.withLock { $0 = placed }
-            POSIX.closeDescriptor(fd)
-        }
-        placed = try await io.run { () throws(StorageError) -> POSIX.FileIdentity? in
+        return io.start { [self] () throws(StorageError) -> Bool in
+            var placed: POSIX.FileIdentity?
+            defer {
+                state.withLock { $0 = placed == nil ? .closed : .placed }
+                placedIdentity.withLock { $0 = placed }
+                POSIX.closeDescriptor(fd)
+            }
             if let tail, tail.readableBytes > 0 {
                 try tail.withUnsafeReadableBytes { (bytes) throws(StorageError) in
                     try POSIX.writeAll(fd, bytes, path: path)
@@ -198,10 +237,10 @@ public final class IncomingFile: Sendable {
             }
             try POSIX.sync(fd, path: path)
             // (linking a file still open is fine; it is closed on the way out)
-            guard let destination else { return nil }
-            return try Self.placeIfFree(layout.absolute(path), at: destination, layout: layout)
+            guard let destination else { return false }
+            placed = try Self.placeIfFree(layout.absolute(path), at: destination, layout: layout)
+            return placed != nil
         }
-        return placed != nil
     }
 
     /// Takes a file placed by ``finish(writing:placingAt:)`` (or a placing `create`) out of

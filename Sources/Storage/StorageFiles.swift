@@ -16,7 +16,7 @@ public enum StorageFiles {
     public static func keepAside(_ relativePath: String, in layout: StorageLayout) throws(StorageError) -> String? {
         let source = layout.absolute(relativePath)
         guard POSIX.exists(source) else { return nil }
-        let aside = "\(StorageLayout.incoming)/\(UUID().uuidString.lowercased()).part"
+        let aside = "\(StorageLayout.incoming)/\(IncomingFile.uniqueName()).part"
         try POSIX.hardLink(source, to: layout.absolute(aside))
         return aside
     }

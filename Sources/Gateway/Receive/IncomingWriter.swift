@@ -17,9 +17,20 @@ final class IncomingWriter {
     private let io: BlockingIO
     let digest: RunningDigest
     private var file: IncomingFile?
-    private var inFlight: Task<IncomingFile, any Error>?
+    /// The chunk being written: the file's first (creating it) or a later one.
+    private var inFlight: InFlight?
     /// The fsync of the finished file, running while the caller records the rows.
-    private var syncing: Task<Synced, any Error>?
+    private var syncing: Syncing?
+
+    private enum InFlight {
+        case creating(PendingIO<IncomingFile>)
+        case writing(PendingIO<Void>)
+    }
+
+    private enum Syncing {
+        case creating(PendingIO<IncomingFile>)
+        case finishing(IncomingFile, PendingIO<Bool>)
+    }
     /// The first write error: later chunks are dropped, the object is refused.
     private(set) var failure: (any Error)?
 
@@ -41,15 +52,11 @@ final class IncomingWriter {
         let layout = self.layout
         let io = self.io
         let digest = self.digest
+        let inspect: @Sendable (UnsafeRawBufferPointer) -> Void = { digest.update($0) }
         if let file {
-            inFlight = Task {
-                try await file.write(chunk, inspect: { digest.update($0) })
-                return file
-            }
+            inFlight = .writing(file.startWrite(chunk, inspect: inspect))
         } else {
-            inFlight = Task {
-                try await IncomingFile.create(in: layout, io: io, writing: chunk, inspect: { digest.update($0) })
-            }
+            inFlight = .creating(IncomingFile.startCreate(in: layout, io: io, writing: chunk, inspect: inspect))
         }
     }
 
@@ -58,7 +65,10 @@ final class IncomingWriter {
         if let inFlight {
             self.inFlight = nil
             do {
-                file = try await inFlight.value
+                switch inFlight {
+                case .creating(let created): file = try await created.value
+                case .writing(let written): try await written.value
+                }
             } catch {
                 failure = error
             }
@@ -79,34 +89,38 @@ final class IncomingWriter {
     /// nothing is there yet (`IncomingFile.isPlaced` tells whether it did): for a new
     /// instance, the move and its directory fsync then overlap the rows being written.
     func startSync(writing tail: ByteBuffer, placingAt destination: String? = nil) {
-        let layout = self.layout
-        let io = self.io
-        let file = self.file
-        syncing = Task {
-            let done: IncomingFile
-            if let file {
-                try await file.finish(writing: tail, placingAt: destination)
-                done = file
-            } else {
-                done = try await IncomingFile.create(in: layout, io: io, writing: tail, durable: true, placingAt: destination)
-            }
-            return Synced(file: done, at: .now)
+        if let file {
+            syncing = .finishing(file, file.startFinish(writing: tail, placingAt: destination))
+        } else {
+            syncing = .creating(
+                IncomingFile.startCreate(in: layout, io: io, writing: tail, durable: true, placingAt: destination))
         }
     }
 
-    /// Waits for the background fsync started by ``startSync(writing:)``.
+    /// Waits for the background fsync started by ``startSync(writing:placingAt:)``.
     /// - Throws: its ``StorageError``.
     func synced() async throws -> Synced {
         guard let syncing else { throw ReceiveFailure(.outOfResources, "internal error: the file was never finished") }
-        let synced = try await syncing.value
+        let synced = try await Self.wait(for: syncing)
         file = synced.file
         return synced
+    }
+
+    private static func wait(for syncing: Syncing) async throws(StorageError) -> Synced {
+        switch syncing {
+        case .creating(let created):
+            let file = try await created.value
+            return Synced(file: file, at: created.finishedAt ?? .now)
+        case .finishing(let file, let finished):
+            _ = try await finished.value
+            return Synced(file: file, at: finished.finishedAt ?? .now)
+        }
     }
 
     /// Waits for the background finish; whether it moved the file into the tree (false when
     /// it failed or was never started).
     func placedInTree() async -> Bool {
-        guard let syncing, let synced = try? await syncing.value else { return false }
+        guard let syncing, let synced = try? await Self.wait(for: syncing) else { return false }
         file = synced.file
         return synced.file.isPlaced
     }
@@ -124,7 +138,7 @@ final class IncomingWriter {
         _ = await settle()
         if let syncing {
             self.syncing = nil
-            if let synced = try? await syncing.value { file = synced.file }
+            if let synced = try? await Self.wait(for: syncing) { file = synced.file }
         }
         await file?.discard()
     }
