@@ -17,7 +17,15 @@ public enum InstanceStore {
         policy: String,
         on connection: PostgresConnection
     ) async throws -> RecordOutcome {
-        let rows = try await connection.query(recordStatement, [
+        try outcome(try await connection.query(try statement(recording: record, policy: policy)))
+    }
+
+    /// The statement ``record(_:policy:on:)`` runs, for a caller that sends it with others
+    /// (``PostgresConnection/withTransaction(isolationLevel:beginningWith:isolation:_:)``);
+    /// ``outcome(_:)`` reads its rows.
+    /// - Throws: ``PostgresError`` when a value cannot be encoded.
+    public static func statement(recording record: InstanceRecord, policy: String) throws -> PostgresStatement {
+        try PostgresStatement(recordStatement, [
             record.uids.study, record.uids.series, record.uids.sop, record.sopClassUID, record.transferSyntaxUID,
             record.patientID, record.patientName, record.patientBirthDate, record.patientSex, record.accessionNumber,
             record.studyDate, record.studyTime, record.studyDescription, record.referringPhysicianName,
@@ -25,7 +33,12 @@ public enum InstanceStore {
             record.filePath, record.sizeBytes, record.sha256, record.callingAETitle, record.calledAETitle,
             record.peerAddress, record.associationID, policy,
         ])
-        guard let row = rows.first else {
+    }
+
+    /// What the rows of ``statement(recording:policy:)`` say happened.
+    /// - Throws: ``PostgresError`` when they are not what the function returns.
+    public static func outcome(_ rows: PostgresRows?) throws -> RecordOutcome {
+        guard let row = rows?.first else {
             throw PostgresError(code: .client, message: "record_instance returned no row")
         }
         let name: String = try row.decode(column: "outcome")

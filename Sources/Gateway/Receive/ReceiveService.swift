@@ -17,7 +17,8 @@ public import Storage
 ///    the object's size;
 /// 2. the UIDs that become path components and the SOP class/instance are validated;
 /// 3. the file's fsync runs while one transaction records the rows (and, through
-///    ``ReceiveHooks``, the forward jobs) and the audit event; the durable file then moves
+///    ``ReceiveHooks``, the forward jobs) and the audit event, its BEGIN, the instance's
+///    statement and the hooks' reads sent together in one round trip; the durable file moves
 ///    into the tree and its directory is fsynced, in the same trip as the fsync when nothing
 ///    is at its path (a new instance), else once the rows say what to do with the file
 ///    there; then the transaction commits;
@@ -286,6 +287,7 @@ public struct ReceiveService: StoreHandler {
         tail.withUnsafeReadableBytes { writer.digest.update($0) }
         var hashed = unhashed
         hashed.sha256 = writer.digest.finalize()
+        timings.mark(.hashed)
         let record = hashed
         let policy = configuration.duplicatePolicy.description
         let hooks = self.hooks
@@ -297,8 +299,11 @@ public struct ReceiveService: StoreHandler {
         var displaced: String?
         do {
             var inner = timings
-            let outcome = try await pool.withTransaction { connection -> RecordOutcome in
-                let outcome = try await InstanceStore.record(record, policy: policy, on: connection)
+            // The instance's statement and the hooks' reads go with the BEGIN: one round trip.
+            let first = try [InstanceStore.statement(recording: record, policy: policy)] + (hooks?.prefetch() ?? [])
+            let outcome = try await pool.withTransaction(beginningWith: first) { connection, rows -> RecordOutcome in
+                inner.mark(.begun)
+                let outcome = try InstanceStore.outcome(rows.first)
                 guard outcome.placesFile else {
                     // Not stored (a duplicate, or refused): a file moved into the tree with
                     // its fsync comes out again now, while this transaction holds the
@@ -307,7 +312,8 @@ public struct ReceiveService: StoreHandler {
                     do { try await writer.takeBack(from: record.filePath) } catch { throw ReceiveFailure(error) }
                     return outcome
                 }
-                try await hooks?.instanceRecorded(record, extraValues: extraValues, outcome: outcome, on: connection)
+                try await hooks?.instanceRecorded(
+                    record, extraValues: extraValues, outcome: outcome, prefetched: Array(rows.dropFirst()), on: connection)
                 inner.mark(.statements)
                 do {
                     let synced = try await writer.synced()
@@ -418,17 +424,24 @@ public struct ReceiveService: StoreHandler {
 /// Forwarding plugs in here: called inside the receive transaction for every instance that
 /// was stored or replaced, before the file moves into the tree and the transaction commits.
 public protocol ReceiveHooks: Sendable {
-    /// Enqueue what the new instance triggers (forward jobs), on `connection`.
-    func instanceRecorded(_ record: InstanceRecord, outcome: RecordOutcome, on connection: PostgresConnection) async throws
-
     /// Top-level tags, beyond those recorded in the instance row, whose values the hooks want
     /// (the tags route conditions name); asked once per object before its data set streams.
     func extraTags() async -> Set<Tag>
 
-    /// As `instanceRecorded(_:outcome:on:)`, with the values of ``extraTags()`` found at the
-    /// top level of the data set (a tag absent from the data set is absent here).
+    /// Reads the hooks need for every instance, sent in the receive transaction's first round
+    /// trip beside the BEGIN and the instance's own statement (e.g. the routes); their rows
+    /// come back to ``instanceRecorded(_:extraValues:outcome:prefetched:on:)``.
+    func prefetch() throws -> [PostgresStatement]
+
+    /// Enqueue what the new instance triggers (forward jobs), on `connection`.
+    ///
+    /// - Parameters:
+    ///   - extraValues: the values of ``extraTags()`` found at the top level of the data set
+    ///     (a tag absent from the data set is absent here).
+    ///   - prefetched: the rows of ``prefetch()``'s statements, in order.
     func instanceRecorded(
-        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, on connection: PostgresConnection
+        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, prefetched: [PostgresRows],
+        on connection: PostgresConnection
     ) async throws
 }
 
@@ -436,10 +449,6 @@ extension ReceiveHooks {
     /// None.
     public func extraTags() async -> Set<Tag> { [] }
 
-    /// Ignores the extra values.
-    public func instanceRecorded(
-        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, on connection: PostgresConnection
-    ) async throws {
-        try await instanceRecorded(record, outcome: outcome, on: connection)
-    }
+    /// None.
+    public func prefetch() throws -> [PostgresStatement] { [] }
 }

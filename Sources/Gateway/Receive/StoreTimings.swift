@@ -10,6 +10,11 @@ struct StoreTimings {
     enum Phase: Int, CaseIterable {
         /// The data set was read from the network, parsed, hashed and written (not synced).
         case received
+        /// The digest was complete (the last bytes hashed).
+        case hashed
+        /// The transaction's first round trip returned: BEGIN, the instance's statement and
+        /// the hooks' reads.
+        case begun
         /// The rows, jobs and audit statements ran (inside the open transaction).
         case statements
         /// The file's content was durable.
@@ -24,6 +29,8 @@ struct StoreTimings {
         var key: String {
             switch self {
             case .received: "store.received_ms"
+            case .hashed: "store.hashed_ms"
+            case .begun: "store.begun_ms"
             case .statements: "store.statements_ms"
             case .fileSynced: "store.file_synced_ms"
             case .placed: "store.placed_ms"

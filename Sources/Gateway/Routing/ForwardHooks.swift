@@ -42,8 +42,18 @@ public struct ForwardHooks: ReceiveHooks {
         }
     }
 
-    public func instanceRecorded(_ record: InstanceRecord, outcome: RecordOutcome, on connection: PostgresConnection) async throws {
-        try await instanceRecorded(record, extraValues: [:], outcome: outcome, on: connection)
+    /// The routes with their destinations, read in the receive transaction's first round trip.
+    public func prefetch() throws -> [PostgresStatement] {
+        [try PostgresStatement(Self.routesSQL)]
+    }
+
+    public func instanceRecorded(
+        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, prefetched: [PostgresRows],
+        on connection: PostgresConnection
+    ) async throws {
+        let routes: PostgresRows
+        if let rows = prefetched.first { routes = rows } else { routes = try await connection.query(Self.routesSQL) }
+        try await enqueue(record, extraValues: extraValues, outcome: outcome, routes: routes, on: connection)
     }
 
     static let routesSQL = PreparedStatement("""
@@ -58,11 +68,12 @@ public struct ForwardHooks: ReceiveHooks {
 
     static let recordSQL = PreparedStatement("SELECT dicom_gw.forward_record($1, $2, $3, $4, $5, $6, $7)")
 
-    public func instanceRecorded(
-        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, on connection: PostgresConnection
+    /// Enqueues the forward jobs of the routes (`routesSQL`'s rows) that match the instance.
+    private func enqueue(
+        _ record: InstanceRecord, extraValues: [Tag: String], outcome: RecordOutcome, routes rows: PostgresRows,
+        on connection: PostgresConnection
     ) async throws {
         let attributes = RoutingAttributes(record: record, extraValues: extraValues)
-        let rows = try await connection.query(Self.routesSQL)
         var targets: [Int64: Target] = [:]
         var order: [Int64] = []
         var named: [RouteCondition] = []
@@ -106,7 +117,7 @@ public struct ForwardHooks: ReceiveHooks {
             let values = (try? await io.run { () throws(StorageError) -> [Tag: String] in
                 (try? RoutingAttributes(file: path, callingAE: nil, calledAE: nil))?.values ?? [:]
             }) ?? [:]
-            try await self.instanceRecorded(record, extraValues: values, outcome: outcome, on: connection)
+            try await self.instanceRecorded(record, extraValues: values, outcome: outcome, prefetched: [], on: connection)
         }
     }
 
