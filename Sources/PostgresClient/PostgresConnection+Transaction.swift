@@ -8,7 +8,8 @@ extension PostgresConnection {
     ///   - body: the unit of work; it must not COMMIT or ROLLBACK itself.
     /// - Throws: what `body` threw (after rolling back), or ``PostgresError`` from BEGIN/COMMIT.
     ///   A transaction aborted by a statement error the body swallowed does not commit: COMMIT
-    ///   then reports ``PostgresError/Code/transactionRolledBack``.
+    ///   then reports ``PostgresError/Code/transactionRolledBack``. A connection that breaks
+    ///   during COMMIT reports ``PostgresError/Code/commitOutcomeUnknown``.
     public func withTransaction<T>(
         isolationLevel: IsolationLevel? = nil,
         isolation: isolated (any Actor)? = #isolation,
@@ -55,7 +56,15 @@ extension PostgresConnection {
             }
             throw error
         }
-        let tag = try await run { raw, _ in try LibPQ.execSimple(raw, sql: "COMMIT") }
+        let tag: ResultHandle
+        do {
+            tag = try await run { raw, _ in try LibPQ.execSimple(raw, sql: "COMMIT") }
+        } catch let error as PostgresError where error.isConnectionError {
+            // The server may have committed before the connection broke, or not.
+            throw PostgresError(
+                code: .commitOutcomeUnknown,
+                message: "the connection broke during COMMIT; whether the transaction committed is unknown (\(error.message))")
+        }
         // COMMIT of an aborted transaction "succeeds" with the tag ROLLBACK.
         if PostgresRows(tag).commandTag == "ROLLBACK" {
             throw PostgresError(

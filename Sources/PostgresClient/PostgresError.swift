@@ -12,6 +12,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
             case connectionFailed
             case connectionLost
             case connectionClosed
+            case commitOutcomeUnknown
             case poolTimeout
             case poolShutdown
             case decodingFailed
@@ -38,6 +39,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
             case .connectionFailed: return "connectionFailed"
             case .connectionLost: return "connectionLost"
             case .connectionClosed: return "connectionClosed"
+            case .commitOutcomeUnknown: return "commitOutcomeUnknown"
             case .poolTimeout: return "poolTimeout"
             case .poolShutdown: return "poolShutdown"
             case .decodingFailed: return "decodingFailed"
@@ -52,6 +54,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let connectionLost = Code(.connectionLost)
         /// The connection was already closed by this process.
         public static let connectionClosed = Code(.connectionClosed)
+        /// The connection broke while COMMIT was under way: the transaction may have
+        /// committed or not. ``PostgresPool/outcome(ofTransaction:)`` tells which, given the
+        /// transaction's ID (``PostgresStatement/currentTransactionID``, read inside it).
+        public static let commitOutcomeUnknown = Code(.commitOutcomeUnknown)
         /// No pooled connection became free within the acquire timeout.
         public static let poolTimeout = Code(.poolTimeout)
         /// The pool is shut down.
@@ -146,7 +152,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// of work on a fresh connection may succeed.
     public var isConnectionError: Bool {
         switch code {
-        case .connectionFailed, .connectionLost, .connectionClosed, .adminShutdown,
+        case .connectionFailed, .connectionLost, .connectionClosed, .commitOutcomeUnknown, .adminShutdown,
             .crashShutdown, .cannotConnectNow:
             return true
         default:

@@ -18,8 +18,9 @@ public final class IncomingFile: Sendable {
     private let state = Mutex(State.open)
     /// Bytes written since the kernel was last asked to start writing back.
     private let unflushed = Mutex(0)
-    /// The file's identity once placed by ``finish(writing:placingAt:)`` (or a `create` that
-    /// places), so ``unplace(from:)`` removes it and nothing that replaced it since.
+    /// The file's identity once placed (by ``finish(writing:placingAt:)``, a `create` that
+    /// places, or ``place(at:replacing:)``), so ``unplace(from:)`` and
+    /// ``restore(_:at:)`` undo the placement and nothing that replaced the file since.
     private let placedIdentity = Mutex<POSIX.FileIdentity?>(nil)
 
     /// How many written bytes gather before the kernel is asked to start writing them back
@@ -243,15 +244,16 @@ public final class IncomingFile: Sendable {
         }
     }
 
-    /// Takes a file placed by ``finish(writing:placingAt:)`` (or a placing `create`) out of
-    /// the tree again, when its object was not stored after all. Removes `destination` only
+    /// Takes a file placed by ``finish(writing:placingAt:)``, a placing `create` or
+    /// ``place(at:replacing:)`` out of the tree again, when its object was not stored after
+    /// all. Removes `destination` only
     /// while it still names this file: a concurrent receiver of the same instance may have
     /// put its own there since.
     ///
     /// - Returns: whether a file was removed.
     @discardableResult
     public func unplace(from destination: String) async throws(StorageError) -> Bool {
-        // (set only by a placement with the fsync, cleared here)
+        // (set by a placement, cleared here)
         guard let identity = placedIdentity.withLock({ $0 }) else { return false }
         let target = layout.absolute(destination)
         let removed = try await io.run { () throws(StorageError) -> Bool in
@@ -314,10 +316,36 @@ public final class IncomingFile: Sendable {
         let layout = self.layout
         let source = layout.absolute(relativePath)
         let target = layout.absolute(destination)
-        try await io.run { () throws(StorageError) in
+        let identity = try await io.run { () throws(StorageError) -> POSIX.FileIdentity in
+            let identity = POSIX.identity(source) ?? POSIX.FileIdentity(device: 0, inode: 0)
             try Self.move(source, to: target, replacing: replacing, layout: layout)
+            return identity
         }
         state.withLock { $0 = .placed }
+        placedIdentity.withLock { $0 = identity }
+    }
+
+    /// Undoes ``place(at:replacing:)`` over an earlier version kept aside
+    /// (`StorageFiles.keepAside`): puts `aside` back at `destination` (atomically, directory
+    /// fsynced), only while `destination` still names this file. Otherwise the kept-aside
+    /// link is removed and the file there (another receiver's, placed since) stays.
+    ///
+    /// - Returns: whether the earlier version was put back.
+    @discardableResult
+    public func restore(_ aside: String, at destination: String) async throws(StorageError) -> Bool {
+        guard let identity = placedIdentity.withLock({ $0 }) else { return false }
+        let layout = self.layout
+        let restored = try await io.run { () throws(StorageError) -> Bool in
+            guard POSIX.identity(layout.absolute(destination)) == identity else {
+                try? POSIX.remove(layout.absolute(aside))
+                return false
+            }
+            try StorageFiles.restore(aside, to: destination, in: layout)
+            return true
+        }
+        state.withLock { $0 = .discarded }
+        placedIdentity.withLock { $0 = nil }
+        return restored
     }
 
     /// Closes (if open) and removes the file. Never throws: a leftover `.part` is removed by

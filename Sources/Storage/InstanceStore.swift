@@ -35,6 +35,18 @@ public enum InstanceStore {
         ])
     }
 
+    /// Takes the lock that serialises everything done to one SOP Instance UID's rows and
+    /// file, until the transaction ends (`pg_advisory_xact_lock` on a hash of the UID): the
+    /// receive transaction takes it first, and so does undoing a receive that did not commit,
+    /// so neither moves a file while another receiver of that instance is between its
+    /// statements and its commit. (Unlike the instance row's lock it exists before the row.)
+    /// - Throws: ``PostgresError`` when the UID cannot be encoded.
+    public static func lockStatement(sopInstanceUID: String) throws -> PostgresStatement {
+        try PostgresStatement(lockInstance, [sopInstanceUID])
+    }
+
+    private static let lockInstance = PreparedStatement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+
     /// What the rows of ``statement(recording:policy:)`` say happened.
     /// - Throws: ``PostgresError`` when they are not what the function returns.
     public static func outcome(_ rows: PostgresRows?) throws -> RecordOutcome {

@@ -143,4 +143,56 @@ struct PipelineTests {
             }
         }
     }
+
+    @Test func aCommitThatLosesItsConnectionIsReportedInDoubtAndTheServerSaysHowItEnded() async throws {
+        try await TestDatabase.withFresh { db async throws in
+            try await db.withPool { pool async throws in
+                try await pool.withConnection { c in
+                    try await c.executeScript(
+                        """
+                        CREATE TABLE p (id int8 PRIMARY KEY);
+                        CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); RETURN NULL; END $$;
+                        CREATE CONSTRAINT TRIGGER die AFTER INSERT ON p DEFERRABLE INITIALLY DEFERRED
+                            FOR EACH ROW WHEN (NEW.id = 13) EXECUTE FUNCTION die();
+                        """)
+                }
+                // Committed, rolled back, still running.
+                let committed = try await pool.withTransaction(beginningWith: [.currentTransactionID]) { _, rows in
+                    try rows[0][0].decode(Int64.self, at: 0)
+                }
+                #expect(try await pool.outcome(ofTransaction: committed) == .committed)
+                struct Refused: Error {}
+                var rolledBack: Int64 = 0
+                await #expect(throws: Refused.self) {
+                    try await pool.withTransaction(beginningWith: [.currentTransactionID]) { _, rows in
+                        rolledBack = try rows[0][0].decode(Int64.self, at: 0)
+                        throw Refused()
+                    }
+                }
+                #expect(try await pool.outcome(ofTransaction: rolledBack) == .aborted)
+                try await pool.withTransaction(beginningWith: [.currentTransactionID]) { _, rows in
+                    let running = try rows[0][0].decode(Int64.self, at: 0)
+                    #expect(try await pool.outcome(ofTransaction: running) == .inProgress)
+                }
+                #expect(try await pool.outcome(ofTransaction: Int64(1) << 40) == .unknown)
+
+                // The session dies inside COMMIT (a deferred trigger ends it).
+                var doomed: Int64 = 0
+                do {
+                    try await pool.withTransaction(beginningWith: [
+                        PostgresStatement("INSERT INTO p VALUES (13)"), .currentTransactionID,
+                    ]) { _, rows in
+                        doomed = try rows[1][0].decode(Int64.self, at: 0)
+                    }
+                    Issue.record("the commit went through")
+                } catch let error as PostgresError {
+                    #expect(error.code == .commitOutcomeUnknown)
+                    #expect(error.isConnectionError)
+                }
+                #expect(try await pool.outcome(ofTransaction: doomed) == .aborted)
+                #expect(try await pool.query("SELECT count(*) FROM p")[0].decode(Int64.self, at: 0) == 0)
+            }
+        }
+    }
 }

@@ -142,9 +142,40 @@ struct StorageLayoutTests {
             try await second.place(at: destination, replacing: true)
             #expect(try await !first.unplace(from: destination))
             #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "second")
-            // A file placed by `place(at:replacing:)` is not taken back this way.
-            #expect(try await !second.unplace(from: destination))
-            #expect(FileManager.default.fileExists(atPath: layout.absolute(destination)))
+            // A file placed by `place(at:replacing:)` is taken back the same way.
+            #expect(try await second.unplace(from: destination))
+            #expect(!FileManager.default.fileExists(atPath: layout.absolute(destination)))
+        }
+    }
+
+    @Test("a replacement is undone by putting the kept-aside version back, only while the path names the replacement")
+    func restoreKeptAside() async throws {
+        try await withLayout { layout, io in
+            let destination = "storage/studies/1.2/1.2.3/1.2.3.5.dcm"
+            func file(_ text: String) async throws -> IncomingFile {
+                try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array(text.utf8)), durable: true)
+            }
+            func content() throws -> String { try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) }
+            func incoming() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")) }
+
+            try await file("old").place(at: destination, replacing: false)
+            var aside = try #require(try StorageFiles.keepAside(destination, in: layout))
+            let new = try await file("new")
+            try await new.place(at: destination, replacing: true)
+            #expect(try content() == "new")
+            #expect(try await new.restore(aside, at: destination))
+            #expect(try content() == "old")
+            #expect(try incoming().isEmpty)
+            #expect(try await !new.restore(aside, at: destination), "once")
+
+            // Replaced again since by another receiver: its file stays, the kept-aside link goes.
+            aside = try #require(try StorageFiles.keepAside(destination, in: layout))
+            let ours = try await file("ours")
+            try await ours.place(at: destination, replacing: true)
+            try await file("theirs").place(at: destination, replacing: true)
+            #expect(try await !ours.restore(aside, at: destination))
+            #expect(try content() == "theirs")
+            #expect(try incoming().isEmpty)
         }
     }
 

@@ -117,18 +117,19 @@ final class IncomingWriter {
         }
     }
 
-    /// Waits for the background finish; whether it moved the file into the tree (false when
-    /// it failed or was never started).
-    func placedInTree() async -> Bool {
-        guard let syncing, let synced = try? await Self.wait(for: syncing) else { return false }
+    /// Waits for the background finish; the file if it is in the tree (placed with its
+    /// fsync, or later by `IncomingFile.place(at:replacing:)`), nil when it is not or the
+    /// finish failed or never started.
+    func placedFile() async -> IncomingFile? {
+        guard let syncing, let synced = try? await Self.wait(for: syncing) else { return nil }
         file = synced.file
-        return synced.file.isPlaced
+        return synced.file.isPlaced ? synced.file : nil
     }
 
     /// Waits for the background finish and, if it moved the file into the tree, takes it out
     /// again while `destination` still names it (`IncomingFile.unplace(from:)`).
     func takeBack(from destination: String) async throws(StorageError) {
-        guard await placedInTree(), let file else { return }
+        guard let file = await placedFile() else { return }
         try await file.unplace(from: destination)
     }
 

@@ -293,49 +293,73 @@ public struct ReceiveService: StoreHandler {
         let hooks = self.hooks
         let layout = self.layout
         let io = self.io
-        var placed = false
         // A replaced file is kept aside (a hard link in incoming/) until the commit, so a
         // failed commit can put the acknowledged version back instead of losing it.
         var displaced: String?
+        // What the statements said, and the transaction's ID: should the connection break
+        // during COMMIT, the server says afterwards whether it committed.
+        var recorded: RecordOutcome?
+        var transactionID: Int64?
         do {
             var inner = timings
-            // The instance's statement and the hooks' reads go with the BEGIN: one round trip.
-            let first = try [InstanceStore.statement(recording: record, policy: policy)] + (hooks?.prefetch() ?? [])
-            let outcome = try await pool.withTransaction(beginningWith: first) { connection, rows -> RecordOutcome in
-                inner.mark(.begun)
-                let outcome = try InstanceStore.outcome(rows.first)
-                guard outcome.placesFile else {
-                    // Not stored (a duplicate, or refused): a file moved into the tree with
-                    // its fsync comes out again now, while this transaction holds the
-                    // instance's row, so no concurrent receiver of the same instance has
-                    // placed its own there meanwhile.
-                    do { try await writer.takeBack(from: record.filePath) } catch { throw ReceiveFailure(error) }
+            // The instance's lock and statement, the transaction's ID and the hooks' reads go
+            // with the BEGIN: one round trip.
+            let first = try [
+                InstanceStore.lockStatement(sopInstanceUID: record.uids.sop),
+                InstanceStore.statement(recording: record, policy: policy),
+                PostgresStatement.currentTransactionID,
+            ] + (hooks?.prefetch() ?? [])
+            var outcome: RecordOutcome
+            do {
+                outcome = try await pool.withTransaction(beginningWith: first) { connection, rows -> RecordOutcome in
+                    inner.mark(.begun)
+                    let outcome = try InstanceStore.outcome(rows[1])
+                    transactionID = try rows[2].first?.decode(Int64.self, at: 0)
+                    guard outcome.placesFile else {
+                        // Not stored (a duplicate, or refused): a file moved into the tree with
+                        // its fsync comes out again now, while this transaction holds the
+                        // instance's lock, so no concurrent receiver of the same instance has
+                        // placed its own there meanwhile.
+                        do { try await writer.takeBack(from: record.filePath) } catch { throw ReceiveFailure(error) }
+                        recorded = outcome
+                        return outcome
+                    }
+                    try await hooks?.instanceRecorded(
+                        record, extraValues: extraValues, outcome: outcome, prefetched: Array(rows.dropFirst(3)), on: connection)
+                    inner.mark(.statements)
+                    do {
+                        let synced = try await writer.synced()
+                        inner.mark(.fileSynced, at: synced.at)
+                        if synced.file.isPlaced {
+                            inner.mark(.placed, at: synced.at)
+                        } else {
+                            // Not placed with the fsync: something was at the path (the replaced
+                            // version, or a file without a row, which is overwritten).
+                            if outcome.kind == .replaced {
+                                displaced = try await io.run { () throws(StorageError) in
+                                    try StorageFiles.keepAside(record.filePath, in: layout)
+                                }
+                            }
+                            try await synced.file.place(at: record.filePath, replacing: true)
+                            inner.mark(.placed)
+                        }
+                    } catch {
+                        throw ReceiveFailure(error)
+                    }
+                    recorded = outcome
                     return outcome
                 }
-                try await hooks?.instanceRecorded(
-                    record, extraValues: extraValues, outcome: outcome, prefetched: Array(rows.dropFirst()), on: connection)
-                inner.mark(.statements)
-                do {
-                    let synced = try await writer.synced()
-                    inner.mark(.fileSynced, at: synced.at)
-                    if synced.file.isPlaced {
-                        inner.mark(.placed, at: synced.at)
-                    } else {
-                        // Not placed with the fsync: something was at the path (the replaced
-                        // version, or a file without a row, which is overwritten).
-                        if outcome.kind == .replaced {
-                            displaced = try await io.run { () throws(StorageError) in
-                                try StorageFiles.keepAside(record.filePath, in: layout)
-                            }
-                        }
-                        try await synced.file.place(at: record.filePath, replacing: true)
-                        inner.mark(.placed)
-                    }
-                } catch {
-                    throw ReceiveFailure(error)
+            } catch let error as PostgresError where error.code == .commitOutcomeUnknown {
+                guard let recorded, let transactionID else { throw error }
+                switch await settledOutcome(ofTransaction: transactionID, logger: logger) {
+                case .committed:
+                    logger.warning("the database connection broke during COMMIT; the transaction did commit")
+                    outcome = recorded
+                case .aborted:
+                    throw error
+                case .inProgress, .unknown:
+                    throw CommitInDoubt(cause: error)
                 }
-                placed = true
-                return outcome
             }
             timings = inner
             timings.mark(.committed)
@@ -355,28 +379,86 @@ public struct ReceiveService: StoreHandler {
                 logger.info("duplicate acknowledged, not stored", metadata: [GatewayLogKey.outcome: "\(outcome.kind)"])
                 throw ReceiveFailure.acknowledgedDuplicate
             }
+        } catch let doubt as CommitInDoubt {
+            // Whether the rows committed is unknown, so the tree is left as it is: the file
+            // in place is right if they did, and a resend settles it if they did not (its
+            // rows then say what to do with the file there). A kept-aside earlier version
+            // stays in incoming/ until start-up recovery removes it.
+            logger.error(
+                "the database connection broke during COMMIT and the server could not say whether it committed; the file stays in the tree",
+                metadata: [LogKey.error: "\(doubt.cause)", GatewayLogKey.path: "\(record.filePath)"]
+                    .merging(displaced.map { ["kept_aside": "\($0)"] } ?? [:]) { first, _ in first })
+            throw ReceiveFailure(.outOfResources, "database unavailable during commit")
         } catch {
             // Not stored: what this attempt put in the tree comes out again (a crash in
-            // between is mended by start-up recovery and `storage verify`). The file placed
-            // with its fsync only while its path still names it (once the transaction is
-            // over, a concurrent receiver of the same instance may have placed its own);
-            // the file placed inside the transaction, or the replaced version put back.
-            if await writer.placedInTree() {
-                do {
-                    try await writer.takeBack(from: record.filePath)
-                } catch {
-                    logger.error("could not remove a file whose rows were not committed", metadata: [LogKey.error: "\(error)"])
-                }
-            } else if placed {
-                await undoPlacement(record.filePath, displaced: displaced, logger: logger)
-            } else if let displaced {
-                await removeQuietly(displaced, logger: logger)
-            }
+            // between is mended by start-up recovery and `storage verify`).
+            await undo(writer, path: record.filePath, sopInstanceUID: record.uids.sop, displaced: displaced, logger: logger)
             if let failure = error as? ReceiveFailure { throw failure }
             if let error = error as? PostgresError {
                 throw ReceiveFailure(.outOfResources, "database unavailable: \(error.code)")
             }
             throw error
+        }
+    }
+
+    /// A COMMIT whose outcome the server could not tell.
+    private struct CommitInDoubt: Error {
+        var cause: PostgresError
+    }
+
+    /// Asks the server what became of a transaction whose COMMIT lost its connection, for a
+    /// few seconds while the answer is "still running" or the server is unreachable.
+    private func settledOutcome(ofTransaction id: Int64, logger: Logger) async -> TransactionOutcome {
+        var pause = Duration.milliseconds(50)
+        var last = TransactionOutcome.unknown
+        for _ in 0..<8 {
+            do {
+                last = try await pool.outcome(ofTransaction: id)
+                if last == .committed || last == .aborted { return last }
+            } catch {
+                logger.debug("cannot ask yet whether the transaction committed", metadata: [LogKey.error: "\(error)"])
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(1))
+        }
+        return last
+    }
+
+    /// Undoes what a receive whose transaction did not commit put in the tree: the file
+    /// placed (early or late) comes out, or the replaced version it displaced goes back, but
+    /// only while the path still names this attempt's file. Done under the instance's lock
+    /// (``InstanceStore/lockStatement(sopInstanceUID:)``), so no concurrent receiver of the
+    /// same instance is placing its own file meanwhile; with the database unreachable, no
+    /// receiver can be (each places inside its transaction), and it is done without.
+    private func undo(_ writer: IncomingWriter, path: String, sopInstanceUID: String, displaced: String?, logger: Logger) async {
+        let placed = await writer.placedFile()
+        guard placed != nil || displaced != nil else { return }  // (a duplicate took its file back already)
+        var done = false
+        func undoFiles() async {
+            guard !done else { return }
+            done = true
+            do {
+                if let file = placed {
+                    if let displaced {
+                        try await file.restore(displaced, at: path)
+                    } else {
+                        try await file.unplace(from: path)
+                    }
+                } else if let displaced {
+                    await removeQuietly(displaced, logger: logger)
+                }
+            } catch {
+                logger.error(
+                    "could not take back a file whose rows were not committed",
+                    metadata: [LogKey.error: "\(error)", GatewayLogKey.path: "\(path)"])
+            }
+        }
+        do {
+            try await pool.withTransaction(beginningWith: [InstanceStore.lockStatement(sopInstanceUID: sopInstanceUID)]) { _, _ in
+                await undoFiles()
+            }
+        } catch {
+            await undoFiles()
         }
     }
 
@@ -387,19 +469,6 @@ public struct ReceiveService: StoreHandler {
         if let previousPath, previousPath != current { await removeQuietly(previousPath, logger: logger) }
     }
 
-    private func undoPlacement(_ path: String, displaced: String?, logger: Logger) async {
-        let layout = self.layout
-        if let displaced {
-            do {
-                try await io.run { () throws(StorageError) in try StorageFiles.restore(displaced, to: path, in: layout) }
-                return
-            } catch {
-                logger.error("could not restore a replaced file", metadata: [LogKey.error: "\(error)"])
-            }
-        }
-        await removePlaced(path, logger: logger)
-    }
-
     private func removeQuietly(_ path: String, logger: Logger) async {
         let absolute = layout.absolute(path)
         do {
@@ -408,15 +477,6 @@ public struct ReceiveService: StoreHandler {
             return
         } catch {
             logger.warning("could not remove a superseded file", metadata: [LogKey.error: "\(error)", GatewayLogKey.path: "\(path)"])
-        }
-    }
-
-    private func removePlaced(_ path: String, logger: Logger) async {
-        let absolute = layout.absolute(path)
-        do {
-            try await io.run { () throws(StorageError) in try StorageFiles.remove(absolute) }
-        } catch {
-            logger.error("could not remove a file whose rows were not committed", metadata: [LogKey.error: "\(error)"])
         }
     }
 }
