@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import Foundation
 
 /// How the session cookie is written: HttpOnly, SameSite=Strict, Path=/, Secure under HTTPS.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Any JSON value, for payloads whose shape the API passes through (audit details, route
 /// conditions).

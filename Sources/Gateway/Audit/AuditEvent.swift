@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One entry of the audit log, as recorded (before sealing).
 ///

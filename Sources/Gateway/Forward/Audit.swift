@@ -1,5 +1,5 @@
 import Foundation
-public import PostgresClient
+import PostgresClient
 
 /// Who did something, as `dicom_gw.audit_events` records it.
 public struct AuditActor: Sendable, Hashable {

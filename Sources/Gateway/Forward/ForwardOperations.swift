@@ -1,6 +1,6 @@
 public import Foundation
 public import JobQueue
-public import PostgresClient
+import PostgresClient
 
 /// Operator actions on forwarding (CLI and admin API): retry, cancel, replay. Each keeps the
 /// delivery ledger in step with the queue and is audited.

@@ -1,5 +1,5 @@
 import Synchronization
-public import Metrics
+import Metrics
 public import Prometheus
 
 /// The gateway's metric names and label names, in one place.

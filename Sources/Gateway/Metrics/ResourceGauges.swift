@@ -62,7 +62,9 @@ public struct ResourceGauges: Sendable {
     /// Days from now until the first certificate in the PEM file at `path` expires.
     /// - Throws: when the file cannot be read or holds no certificate.
     public static func daysToExpiry(certificateAt path: String, now: Date = Date()) throws -> Double {
-        let certificate = try NIOSSLCertificate(file: path, format: .pem)
+        guard let certificate = try NIOSSLCertificate.fromPEMFile(path).first else {
+            throw NIOSSLError.failedToLoadCertificate
+        }
         let expiry = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
         return expiry.timeIntervalSince(now) / 86_400
     }

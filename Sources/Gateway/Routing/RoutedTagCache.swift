@@ -1,4 +1,4 @@
-public import DICOM
+import DICOM
 import Synchronization
 
 /// The set of tags the enabled routes name, shared by the receive tasks of one process and

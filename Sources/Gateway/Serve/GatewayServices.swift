@@ -1,7 +1,7 @@
 import DICOMNetwork
 import JobQueue
 import PostgresClient
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// The connection pool as a service: closes its connections when the group shuts down.
 struct PoolService: Service {
