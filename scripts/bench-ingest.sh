@@ -222,7 +222,7 @@ declare -A scp_rate=()
 profile() {
     python3 - "$1" <<'PY'
 import re, sys
-steps = ["received", "statements", "file_synced", "placed", "committed", "answered"]
+steps = ["received", "hashed", "begun", "statements", "file_synced", "placed", "committed", "answered"]
 values = {s: [] for s in steps}
 for line in open(sys.argv[1], errors="replace"):
     if "store timings" not in line:
