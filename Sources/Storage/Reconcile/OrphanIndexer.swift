@@ -76,7 +76,9 @@ public struct OrphanIndexer: Sendable {
         let layout = self.layout
         let actor = self.actor
         let onIndexed = self.onIndexed
-        return try await pool.withTransaction { connection in
+        // Under the instance's lock, as a receiver of the same instance takes it.
+        let lock = try InstanceStore.lockStatement(sopInstanceUID: record.uids.sop)
+        return try await pool.withTransaction(beginningWith: [lock]) { connection, _ in
             let existing = try await InstanceStore.rows(sopInstanceUIDs: [record.uids.sop], on: connection)[record.uids.sop]
             if let existing, existing.filePath == relativePath, existing.storageState != "deleted" {
                 return .done(.alreadyIndexed)
