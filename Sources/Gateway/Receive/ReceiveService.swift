@@ -406,12 +406,14 @@ public struct ReceiveService: StoreHandler {
         var cause: PostgresError
     }
 
-    /// Asks the server what became of a transaction whose COMMIT lost its connection, for a
-    /// few seconds while the answer is "still running" or the server is unreachable.
+    /// Asks the server what became of a transaction whose COMMIT lost its connection, for
+    /// about five seconds while the answer is "still running" or the server is unreachable
+    /// (each try waits at most `database.connect_timeout` for a connection).
     private func settledOutcome(ofTransaction id: Int64, logger: Logger) async -> TransactionOutcome {
         var pause = Duration.milliseconds(50)
         var last = TransactionOutcome.unknown
-        for _ in 0..<8 {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
             do {
                 last = try await pool.outcome(ofTransaction: id)
                 if last == .committed || last == .aborted { return last }
