@@ -112,4 +112,30 @@ struct ReceiveCommitFailureTests {
             #expect(try InstanceFileInspector.inspect(gateway.layout.absolute(row.path), full: true).sha256 == row.sha256)
         }
     }
+
+    @Test("a COMMIT that went through but lost its connection before the answer is found out: 0000, file and rows kept")
+    func commitConfirmedAfterItsConnectionBroke() async throws {
+        let generator = try UIDGenerator()
+        let uids = (study: generator.make(), series: generator.make(), sop: generator.make())
+        try await TestDatabase.withFresh(migrations: TestDatabase.repositoryMigrations) { database in
+            // The gateway reaches PostgreSQL over TCP through the proxy.
+            let components = try #require(URLComponents(string: database.url))
+            let serverPort = try #require(components.port ?? components.queryItems?.first { $0.name == "port" }?.value.flatMap(Int.init))
+            let user = components.user ?? "postgres"
+            let proxy = try CommitCutProxy(targetPort: serverPort)
+            defer { proxy.close() }
+            let url = "postgresql://\(user)@127.0.0.1:\(proxy.port)/\(database.name)?sslmode=disable"
+            try await GatewayHarness.with(databaseURL: url) { gateway in
+                proxy.arm()
+                let outcomes = try await TestSCU.store(port: gateway.port, [(uids.sop, Self.dataSet(uids, number: 1))])
+                #expect(proxy.cuts == 1)
+                #expect(outcomes.first?.status == .success)
+                let state = try await TreeState.read(gateway.layout, pool: gateway.pool)
+                #expect(state.files.count == 1)
+                #expect(state.rows.count == 1)
+                #expect(state.agrees)
+                #expect(state.incoming.isEmpty)
+            }
+        }
+    }
 }
