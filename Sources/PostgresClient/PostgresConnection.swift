@@ -78,25 +78,14 @@ public final class PostgresConnection: Sendable {
     /// - Throws: ``PostgresError``.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
-        var bindings = PostgresBindings()
-        try bindings.append(contentsOf: parameters)
-        let frozen = bindings
-        let result = try await run { raw, _ in try LibPQ.exec(raw, sql: sql, bindings: frozen) }
-        return PostgresRows(result)
+        try await query(PostgresStatement(sql, parameters))
     }
 
     /// Runs a prepared statement (prepared on this session on first use) and returns its rows.
     /// - Throws: ``PostgresError``.
     @discardableResult
     public func query(_ statement: PreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
-        var bindings = PostgresBindings()
-        try bindings.append(contentsOf: parameters)
-        let sql = statement.sql
-        let frozen = bindings
-        let result = try await run { raw, statements in
-            try LibPQ.execPrepared(raw, sql: sql, bindings: frozen, statements: &statements)
-        }
-        return PostgresRows(result)
+        try await query(PostgresStatement(statement, parameters))
     }
 
     /// Runs a statement built beforehand (as for ``pipeline(_:)``) and returns its rows.

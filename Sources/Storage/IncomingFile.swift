@@ -18,7 +18,7 @@ public final class IncomingFile: Sendable {
     private let state = Mutex(State.open)
     /// Bytes written since the kernel was last asked to start writing back.
     private let unflushed = Mutex(0)
-    /// The file's identity once placed (by ``finish(writing:placingAt:)``, a `create` that
+    /// The file's identity once placed (by ``startFinish(writing:placingAt:)``, a `startCreate` that
     /// places, or ``place(at:replacing:)``), so ``unplace(from:)`` and
     /// ``restore(_:at:)`` undo the placement and nothing that replaced the file since.
     private let placedIdentity = Mutex<POSIX.FileIdentity?>(nil)
@@ -56,31 +56,19 @@ public final class IncomingFile: Sendable {
         return IncomingFile(relativePath: relative, descriptor: fd, layout: layout, io: io)
     }
 
-    /// Creates a new file in `incoming/` and writes the readable bytes of `buffer`, in one trip
-    /// to the blocking pool (a receiver creates its file only once it has bytes to write).
+    /// Starts creating a new file in `incoming/` and writing the readable bytes of `buffer`,
+    /// in one trip to the blocking pool (a receiver creates its file only once it has bytes
+    /// to write); returns at once, and the pending result is the file.
     ///
     /// - Parameters:
     ///   - buffer: the first bytes of the file.
     ///   - durable: also fsync and close the file, ready for ``place(at:replacing:)``: the
     ///     whole life of a small file in one trip.
     ///   - destination: with `durable`, then also move the file there if nothing is there
-    ///     yet, as ``finish(writing:placingAt:)`` does; ``isPlaced`` tells whether it was.
+    ///     yet, as ``startFinish(writing:placingAt:)`` does; ``isPlaced`` tells whether it was.
     ///   - inspect: sees the bytes on the pool thread before they are written (e.g. to hash
     ///     them off the caller's thread).
-    /// - Throws: ``StorageError``; nothing is left behind then.
-    public static func create(
-        in layout: StorageLayout,
-        io: BlockingIO,
-        writing buffer: ByteBuffer,
-        durable: Bool = false,
-        placingAt destination: String? = nil,
-        inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
-    ) async throws(StorageError) -> IncomingFile {
-        try await startCreate(in: layout, io: io, writing: buffer, durable: durable, placingAt: destination, inspect: inspect).value
-    }
-
-    /// As ``create(in:io:writing:durable:placingAt:inspect:)``, but returns at once; the
-    /// pending result is the file.
+    /// - Pending error: ``StorageError``; nothing is left behind then.
     public static func startCreate(
         in layout: StorageLayout,
         io: BlockingIO,
@@ -161,23 +149,15 @@ public final class IncomingFile: Sendable {
         return fd
     }
 
-    /// Appends the readable bytes of `buffer`.
+    /// Starts appending the readable bytes of `buffer`; returns at once.
     ///
-    /// - Throws: ``StorageError/Code/diskFull`` when the device is full; the caller then
-    ///   discards the file.
+    /// - Pending error: ``StorageError/Code/diskFull`` when the device is full; the caller
+    ///   then discards the file.
     ///
     /// Every ``writebackInterval`` bytes the kernel is asked to start writing back, so the
-    /// final fsync in ``finish(writing:)`` waits only for what came last.
+    /// final fsync in ``startFinish(writing:placingAt:)`` waits only for what came last.
     ///
     /// - Parameter inspect: sees the bytes on the pool thread before they are written.
-    public func write(
-        _ buffer: ByteBuffer,
-        inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
-    ) async throws(StorageError) {
-        try await startWrite(buffer, inspect: inspect).value
-    }
-
-    /// As ``write(_:inspect:)``, but returns at once.
     public func startWrite(
         _ buffer: ByteBuffer,
         inspect: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
@@ -200,8 +180,8 @@ public final class IncomingFile: Sendable {
         }
     }
 
-    /// Appends the readable bytes of `tail` (if any), makes the content durable (fsync) and
-    /// closes the file, in one trip to the blocking pool.
+    /// Starts appending the readable bytes of `tail` (if any), making the content durable
+    /// (fsync) and closing the file, in one trip to the blocking pool; returns at once.
     ///
     /// With a `destination`, the same trip then moves the durable file there if nothing is
     /// there yet (as ``place(at:replacing:)`` with `replacing: false`): a receiver that
@@ -209,16 +189,9 @@ public final class IncomingFile: Sendable {
     /// after. When something is there, the file stays in `incoming/`, finished, for the
     /// caller to decide once it knows what the existing file is.
     ///
-    /// - Returns: whether the file was placed.
-    /// - Throws: ``StorageError/Code/diskFull`` when the device is full; a failed move
+    /// - Pending result: whether the file was placed.
+    /// - Pending error: ``StorageError/Code/diskFull`` when the device is full; a failed move
     ///   other than an existing target.
-    @discardableResult
-    public func finish(writing tail: ByteBuffer? = nil, placingAt destination: String? = nil) async throws(StorageError) -> Bool {
-        try await startFinish(writing: tail, placingAt: destination).value
-    }
-
-    /// As ``finish(writing:placingAt:)``, but returns at once; the pending result says
-    /// whether the file was placed.
     public func startFinish(writing tail: ByteBuffer? = nil, placingAt destination: String? = nil) -> PendingIO<Bool> {
         do throws(StorageError) { try checkOpen() } catch { return PendingIO(.failure(error)) }
         let fd = descriptor
@@ -244,7 +217,7 @@ public final class IncomingFile: Sendable {
         }
     }
 
-    /// Takes a file placed by ``finish(writing:placingAt:)``, a placing `create` or
+    /// Takes a file placed by ``startFinish(writing:placingAt:)``, a placing `startCreate` or
     /// ``place(at:replacing:)`` out of the tree again, when its object was not stored after
     /// all. Removes `destination` only
     /// while it still names this file: a concurrent receiver of the same instance may have
@@ -273,12 +246,8 @@ public final class IncomingFile: Sendable {
     /// Blocking: moves `source` to `destination` unless something is there (nil then);
     /// the placed file's identity.
     private static func placeIfFree(_ source: String, at destination: String, layout: StorageLayout) throws(StorageError) -> POSIX.FileIdentity? {
-        // (an identity that cannot be read, which does not happen to a file just written,
-        // matches no file: ``unplace(from:)`` would then leave it for `storage verify`)
-        let identity = POSIX.identity(source) ?? POSIX.FileIdentity(device: 0, inode: 0)
         do throws(StorageError) {
-            try move(source, to: layout.absolute(destination), replacing: false, layout: layout)
-            return identity
+            return try move(source, to: layout.absolute(destination), replacing: false, layout: layout)
         } catch where error.code == .alreadyExists {
             return nil
         }
@@ -286,7 +255,15 @@ public final class IncomingFile: Sendable {
 
     /// Blocking: the move into the tree, creating missing directories, with the directory
     /// fsyncs that make it survive a crash.
-    private static func move(_ source: String, to target: String, replacing: Bool, layout: StorageLayout) throws(StorageError) {
+    ///
+    /// - Returns: the moved file's identity, for undoing the move only while the path still
+    ///   names it. (An identity that cannot be read, which does not happen to a file just
+    ///   written, matches no file: ``unplace(from:)`` would then leave it for `storage verify`.)
+    @discardableResult
+    private static func move(
+        _ source: String, to target: String, replacing: Bool, layout: StorageLayout
+    ) throws(StorageError) -> POSIX.FileIdentity {
+        let identity = POSIX.identity(source) ?? POSIX.FileIdentity(device: 0, inode: 0)
         let directory = POSIX.parent(of: target)
         let created = try POSIX.makeDirectories(directory, mode: StorageLayout.directoryMode, owner: layout.owner)
         if replacing {
@@ -299,6 +276,7 @@ public final class IncomingFile: Sendable {
         for made in created {
             try POSIX.syncDirectory(POSIX.parent(of: made))
         }
+        return identity
     }
 
     /// Moves the finished file to `destination` (relative to the root), creating missing
@@ -317,9 +295,7 @@ public final class IncomingFile: Sendable {
         let source = layout.absolute(relativePath)
         let target = layout.absolute(destination)
         let identity = try await io.run { () throws(StorageError) -> POSIX.FileIdentity in
-            let identity = POSIX.identity(source) ?? POSIX.FileIdentity(device: 0, inode: 0)
             try Self.move(source, to: target, replacing: replacing, layout: layout)
-            return identity
         }
         state.withLock { $0 = .placed }
         placedIdentity.withLock { $0 = identity }

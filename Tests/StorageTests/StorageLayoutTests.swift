@@ -63,9 +63,9 @@ struct StorageLayoutTests {
     func placeFile() async throws {
         try await withLayout { layout, io in
             let file = try await IncomingFile.create(in: layout, io: io)
-            try await file.write(ByteBuffer(bytes: Array("hello ".utf8)))
-            try await file.write(ByteBuffer(bytes: Array("world".utf8)))
-            try await file.finish()
+            try await file.startWrite(ByteBuffer(bytes: Array("hello ".utf8))).value
+            try await file.startWrite(ByteBuffer(bytes: Array("world".utf8))).value
+            try await file.startFinish().value
             let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
             try await file.place(at: destination, replacing: false)
             #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
@@ -75,8 +75,8 @@ struct StorageLayoutTests {
 
             // Placing without replacing over an existing file fails and keeps the original.
             let second = try await IncomingFile.create(in: layout, io: io)
-            try await second.write(ByteBuffer(bytes: Array("other".utf8)))
-            try await second.finish()
+            try await second.startWrite(ByteBuffer(bytes: Array("other".utf8))).value
+            try await second.startFinish().value
             await #expect(throws: StorageError.self) { try await second.place(at: destination, replacing: false) }
             #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
             await second.discard()
@@ -90,9 +90,9 @@ struct StorageLayoutTests {
             let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
 
             // Written in chunks, finished with the tail: placed in the same trip as the fsync.
-            let chunked = try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array("first ".utf8)))
+            let chunked = try await IncomingFile.startCreate(in: layout, io: io, writing: ByteBuffer(bytes: Array("first ".utf8))).value
             #expect(!chunked.isPlaced)
-            #expect(try await chunked.finish(writing: ByteBuffer(bytes: Array("version".utf8)), placingAt: destination))
+            #expect(try await chunked.startFinish(writing: ByteBuffer(bytes: Array("version".utf8)), placingAt: destination).value)
             #expect(chunked.isPlaced)
             #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "first version")
             #expect(try mode(layout.absolute(destination)) == 0o640)
@@ -100,8 +100,8 @@ struct StorageLayoutTests {
 
             // The path is taken: the new file is durable but stays in incoming/, the old one is
             // untouched, and the caller can still place (replacing) or discard it.
-            let whole = try await IncomingFile.create(
-                in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true, placingAt: destination)
+            let whole = try await IncomingFile.startCreate(
+                in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true, placingAt: destination).value
             #expect(!whole.isPlaced)
             #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "first version")
             #expect(try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")).count == 1)
@@ -111,8 +111,8 @@ struct StorageLayoutTests {
 
             // Created whole at a free path: placed in its one trip, directories made on the way.
             let other = "storage/studies/1.2/1.2.9/1.2.9.1.dcm"
-            let small = try await IncomingFile.create(
-                in: layout, io: io, writing: ByteBuffer(bytes: Array("small".utf8)), durable: true, placingAt: other)
+            let small = try await IncomingFile.startCreate(
+                in: layout, io: io, writing: ByteBuffer(bytes: Array("small".utf8)), durable: true, placingAt: other).value
             #expect(small.isPlaced)
             #expect(try String(contentsOfFile: layout.absolute(other), encoding: .utf8) == "small")
             #expect(try mode(layout.absolute("storage/studies/1.2/1.2.9")) == 0o750)
@@ -127,8 +127,8 @@ struct StorageLayoutTests {
         try await withLayout { layout, io in
             let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
 
-            let ours = try await IncomingFile.create(
-                in: layout, io: io, writing: ByteBuffer(bytes: Array("ours".utf8)), durable: true, placingAt: destination)
+            let ours = try await IncomingFile.startCreate(
+                in: layout, io: io, writing: ByteBuffer(bytes: Array("ours".utf8)), durable: true, placingAt: destination).value
             #expect(ours.isPlaced)
             #expect(try await ours.unplace(from: destination))
             #expect(!FileManager.default.fileExists(atPath: layout.absolute(destination)))
@@ -136,9 +136,9 @@ struct StorageLayoutTests {
             #expect(try await !ours.unplace(from: destination), "once")
 
             // Placed, then replaced by another receiver's file: that one stays.
-            let first = try await IncomingFile.create(
-                in: layout, io: io, writing: ByteBuffer(bytes: Array("first".utf8)), durable: true, placingAt: destination)
-            let second = try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true)
+            let first = try await IncomingFile.startCreate(
+                in: layout, io: io, writing: ByteBuffer(bytes: Array("first".utf8)), durable: true, placingAt: destination).value
+            let second = try await IncomingFile.startCreate(in: layout, io: io, writing: ByteBuffer(bytes: Array("second".utf8)), durable: true).value
             try await second.place(at: destination, replacing: true)
             #expect(try await !first.unplace(from: destination))
             #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "second")
@@ -153,7 +153,7 @@ struct StorageLayoutTests {
         try await withLayout { layout, io in
             let destination = "storage/studies/1.2/1.2.3/1.2.3.5.dcm"
             func file(_ text: String) async throws -> IncomingFile {
-                try await IncomingFile.create(in: layout, io: io, writing: ByteBuffer(bytes: Array(text.utf8)), durable: true)
+                try await IncomingFile.startCreate(in: layout, io: io, writing: ByteBuffer(bytes: Array(text.utf8)), durable: true).value
             }
             func content() throws -> String { try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) }
             func incoming() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: layout.absolute("incoming")) }
@@ -184,7 +184,7 @@ struct StorageLayoutTests {
         try await withLayout { layout, io in
             // A receive in flight (here, or in another gateway sharing the storage) holds its file.
             let live = try await IncomingFile.create(in: layout, io: io)
-            try await live.write(ByteBuffer(bytes: [1, 2, 3]))
+            try await live.startWrite(ByteBuffer(bytes: [1, 2, 3])).value
             // A crashed receiver's file: nobody holds it.
             _ = FileManager.default.createFile(atPath: layout.absolute("incoming/crashed.part"), contents: Data([4, 5]))
             _ = FileManager.default.createFile(atPath: layout.absolute("incoming/keep.txt"), contents: Data())
