@@ -69,7 +69,12 @@ cleanup() {
     if [ -n "$scppid" ]; then pkill -KILL -P "$scppid" 2>/dev/null || true; fi
     drop_dbs
     if [ "$started_db" = 1 ]; then scripts/dev-db.sh stop >&2 || true; fi
-    if [ "${BENCH_KEEP:-0}" != 1 ] && [ -z "${BENCH_WORK:-}" ]; then rm -rf "$work"; fi
+    if [ "${BENCH_KEEP:-0}" != 1 ]; then
+        # What the receivers wrote (a few GB per full run) goes even from a work directory
+        # the caller keeps (bench-all.sh's .data/bench/ingest): only logs and timings stay.
+        rm -rf "$work/out" "$work/split"
+        if [ -z "${BENCH_WORK:-}" ]; then rm -rf "$work"; fi
+    fi
 }
 trap cleanup EXIT
 
