@@ -1,7 +1,10 @@
 /// Receives the C-STORE operations accepted by a `DICOMServer`.
 ///
 /// The server calls `store(_:dataSet:)` once per C-STORE-RQ, on the association's task, and
-/// sends the returned status in the C-STORE-RSP. The data set arrives as a stream of
+/// sends the returned status in the C-STORE-RSP. That task prefers the association's event
+/// loop as its executor, so the handler's own code runs on an event loop thread: it must not
+/// block (file and database calls go to their thread pools) and should keep long computations
+/// short or elsewhere, since the loop serves other associations too. The data set arrives as a stream of
 /// fragments in the accepted transfer syntax, exactly as received (no parsing, no
 /// conversion). The stream applies back-pressure: the socket is read only as fast as the
 /// handler pulls fragments, so a slow handler slows its own peer and nobody else.
