@@ -65,7 +65,7 @@ struct StorageLayoutTests {
             let file = try await IncomingFile.create(in: layout, io: io)
             try await file.startWrite(ByteBuffer(bytes: Array("hello ".utf8))).value
             try await file.startWrite(ByteBuffer(bytes: Array("world".utf8))).value
-            try await file.startFinish().value
+            _ = try await file.startFinish().value
             let destination = "storage/studies/1.2/1.2.3/1.2.3.4.dcm"
             try await file.place(at: destination, replacing: false)
             #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
@@ -76,7 +76,7 @@ struct StorageLayoutTests {
             // Placing without replacing over an existing file fails and keeps the original.
             let second = try await IncomingFile.create(in: layout, io: io)
             try await second.startWrite(ByteBuffer(bytes: Array("other".utf8))).value
-            try await second.startFinish().value
+            _ = try await second.startFinish().value
             await #expect(throws: StorageError.self) { try await second.place(at: destination, replacing: false) }
             #expect(try String(contentsOfFile: layout.absolute(destination), encoding: .utf8) == "hello world")
             await second.discard()

@@ -112,6 +112,9 @@ public struct StorageCleanup: Sendable {
         }
         let expired = files
             .filter { !$0.relativePath.hasPrefix(Self.trash + "/") && Double($0.modifiedAt) / 1e9 < cutoff }
+            // A kept-aside version may be an acknowledged object's only copy: it is settled by
+            // content (start-up recovery, `storage verify --repair`), never expired.
+            .filter { !$0.relativePath.hasSuffix(KeptAside.suffix) }
             .sorted { $0.relativePath < $1.relativePath }
         for file in expired {
             var entry = CleanupReport.Entry(

@@ -4,8 +4,10 @@ public import PostgresClient
 public import ServiceLifecycle
 public import Storage
 
-/// The part of start-up recovery that runs beside the listeners: files of the tree left
-/// without a row by a crash are indexed or quarantined (``StartupRecovery/indexOrphans(in:io:pool:modifiedBefore:studiesPerStep:actor:)``).
+/// The part of start-up recovery that runs beside the listeners: earlier versions kept aside
+/// by replacements that never settled are settled by content (``KeptAside``), then files of
+/// the tree left without a row by a crash are indexed or quarantined
+/// (``StartupRecovery/indexOrphans(in:io:pool:modifiedBefore:studiesPerStep:actor:)``).
 ///
 /// It never delays the listeners: it walks the tree a few study directories per step on
 /// the blocking pool. When the database is down it tries again every ``retryInterval``
@@ -38,6 +40,17 @@ public struct OrphanRecoveryService: Service {
     public func run() async throws {
         while !Task.isCancelled {
             do {
+                // Earlier versions kept aside by replacements that never settled, before the
+                // tree is walked: one may go back to its path.
+                let asides = try await KeptAside.resolveAll(in: layout, io: io, pool: pool, actor: "dicom-gw recovery")
+                if asides != KeptAside.Summary() {
+                    logger.notice(
+                        "start-up recovery settled kept-aside versions in incoming/",
+                        metadata: [
+                            "storage.restored": "\(asides.restored)", "storage.removed": "\(asides.removed)",
+                            "storage.quarantined": "\(asides.quarantined)",
+                        ])
+                }
                 let summary = try await StartupRecovery.indexOrphans(
                     in: layout, io: io, pool: pool, modifiedBefore: startedAt, onIndexed: onIndexed)
                 let level: Logger.Level = summary.indexed + summary.relinked + summary.quarantined > 0 ? .notice : .info

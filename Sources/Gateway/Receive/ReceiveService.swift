@@ -383,11 +383,13 @@ public struct ReceiveService: StoreHandler {
             // Whether the rows committed is unknown, so the tree is left as it is: the file
             // in place is right if they did, and a resend settles it if they did not (its
             // rows then say what to do with the file there). A kept-aside earlier version
-            // stays in incoming/ until start-up recovery removes it.
+            // stays in incoming/ until `KeptAside` settles it by content, tried here in the
+            // background and again at start-up.
             logger.error(
                 "the database connection broke during COMMIT and the server could not say whether it committed; the file stays in the tree",
                 metadata: [LogKey.error: "\(doubt.cause)", GatewayLogKey.path: "\(record.filePath)"]
                     .merging(displaced.map { ["kept_aside": "\($0)"] } ?? [:]) { first, _ in first })
+            if let displaced { settleLater(displaced, logger: logger) }
             throw ReceiveFailure(.outOfResources, "database unavailable during commit")
         } catch {
             // Not stored: what this attempt put in the tree comes out again (a crash in
@@ -461,6 +463,27 @@ public struct ReceiveService: StoreHandler {
             }
         } catch {
             await undoFiles()
+        }
+    }
+
+    /// Settles a kept-aside version whose replacement's commit was in doubt
+    /// (``KeptAside/resolve(_:in:io:pool:actor:)``), trying every 10 s for up to an hour
+    /// while the database cannot answer; start-up recovery tries again after that. Not
+    /// awaited: the sender has its answer already.
+    private func settleLater(_ aside: String, logger: Logger) {
+        let (layout, io, pool) = (self.layout, self.io, self.pool)
+        Task {
+            for _ in 0..<360 {
+                do {
+                    let resolution = try await KeptAside.resolve(aside, in: layout, io: io, pool: pool, actor: "dicom-gw receiver")
+                    logger.notice("kept-aside version settled", metadata: ["kept_aside": "\(aside)", GatewayLogKey.outcome: "\(resolution.rawValue)"])
+                    return
+                } catch {
+                    logger.debug("cannot settle the kept-aside version yet", metadata: [LogKey.error: "\(error)"])
+                }
+                do { try await Task.sleep(for: .seconds(10)) } catch { return }
+            }
+            logger.warning("kept-aside version not settled; start-up recovery or `storage verify --repair` will", metadata: ["kept_aside": "\(aside)"])
         }
     }
 

@@ -30,6 +30,9 @@ public struct Drift: Sendable, Hashable, Codable {
         public static let wrongPermissions = Kind("wrong_permissions")
         /// A file in `incoming/` older than any receive in progress.
         public static let strayIncoming = Kind("stray_incoming")
+        /// An earlier version of a replaced instance kept aside in `incoming/` (`*.aside`)
+        /// whose replacement never settled; `--repair` settles it by content (``KeptAside``).
+        public static let keptAside = Kind("kept_aside")
         /// Something where only `{study}/{series}/{sop}.dcm` belongs.
         public static let unexpectedEntry = Kind("unexpected_entry")
 

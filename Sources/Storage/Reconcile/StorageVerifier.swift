@@ -108,7 +108,23 @@ public struct StorageVerifier: Sendable {
 
         // Strays.
         let cutoff = Int64((Date().timeIntervalSince1970 - Double(configuration.incomingGraceSeconds)) * 1e9)
-        for entry in incoming where entry.modifiedAt < cutoff {
+        for entry in incoming where entry.relativePath.hasSuffix(KeptAside.suffix) {
+            // Never a stray: possibly an acknowledged object's only copy (see `KeptAside`).
+            var drift = Drift(
+                kind: .keptAside, path: entry.relativePath,
+                detail: "earlier version of a replaced instance, kept aside until the replacement settles")
+            if repair {
+                let actor = configuration.actor
+                let path = entry.relativePath
+                var resolution = KeptAside.Resolution.gone
+                await attempt(&drift, "settled") {
+                    resolution = try await KeptAside.resolve(path, in: layout, io: io, pool: pool, actor: actor)
+                }
+                if drift.repaired { drift.repair = "settled: \(resolution.rawValue)" }
+            }
+            report.drifts.append(drift)
+        }
+        for entry in incoming where entry.modifiedAt < cutoff && !entry.relativePath.hasSuffix(KeptAside.suffix) {
             var drift = Drift(kind: .strayIncoming, path: entry.relativePath, detail: "left in incoming/ by an interrupted receive")
             if repair {
                 await attempt(&drift, "removed (never acknowledged)") {
