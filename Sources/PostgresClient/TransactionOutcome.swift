@@ -1,3 +1,5 @@
+import Logging
+
 /// What became of a transaction, as the server remembers it (`txid_status`).
 public enum TransactionOutcome: Sendable, Hashable {
     case committed
@@ -29,5 +31,28 @@ extension PostgresPool {
         case "in progress": return .inProgress
         default: return .unknown
         }
+    }
+}
+
+extension PostgresPool {
+    /// Asks, for up to `patience`, what became of a transaction whose COMMIT lost its
+    /// connection: again while the answer is "still running" or the server cannot be reached
+    /// (each try waits at most the pool's acquire timeout for a connection), with pauses from
+    /// 50 ms doubling to 1 s. The last answer when none was final (`.unknown` if none came).
+    public func settledOutcome(ofTransaction id: Int64, patience: Duration = .seconds(5)) async -> TransactionOutcome {
+        var pause = Duration.milliseconds(50)
+        var last = TransactionOutcome.unknown
+        let deadline = ContinuousClock.now + patience
+        while ContinuousClock.now < deadline {
+            do {
+                last = try await outcome(ofTransaction: id)
+                if last == .committed || last == .aborted { return last }
+            } catch {
+                logger.debug("cannot ask yet whether the transaction committed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(1))
+        }
+        return last
     }
 }

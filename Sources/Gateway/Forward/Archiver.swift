@@ -77,6 +77,9 @@ public struct Archiver: Sendable {
 
     private func settle(_ id: Int64) async throws {
         var moved: (from: String, to: String)?
+        // Should the connection break during COMMIT, the server says afterwards whether it
+        // committed, and the file stays where the row then says it is.
+        var transactionID: Int64?
         do {
             try await pool.withTransaction { connection in
                 let rows = try await connection.query("""
@@ -134,11 +137,25 @@ public struct Archiver: Sendable {
                             "UPDATE dicom_gw.instances SET storage_state = 'deleted', updated_at = now() WHERE id = $1", [id])
                     }
                 }
-                _ = try await connection.execute("UPDATE dicom_gw.deliveries SET settled = true WHERE instance_id = $1", [id])
+                // The transaction's ID comes back with its last statement (asking earlier would
+                // give every transaction an ID, and a commit flush, even one that writes nothing).
+                transactionID = try await connection.query(
+                    "UPDATE dicom_gw.deliveries SET settled = true WHERE instance_id = $1 RETURNING txid_current()", [id]
+                ).first?.decode(Int64.self, at: 0)
                 if target.area == nil, state != "deleted" {
                     moved = (path, "")
                 }
             }
+        } catch let error as PostgresError where error.code == .commitOutcomeUnknown {
+            var outcome = TransactionOutcome.unknown
+            if let transactionID { outcome = await pool.settledOutcome(ofTransaction: transactionID) }
+            guard outcome == .committed else {
+                // Aborted, or nobody can say: the file goes back to where the row said it was
+                // (if the commit did happen after all, recovery finds the file by its digest).
+                if let moved, !moved.to.isEmpty { try? await move(moved.to, to: moved.from) }
+                throw error
+            }
+            logger.warning("the database connection broke during COMMIT; the archive step did commit", metadata: ["instance.id": "\(id)"])
         } catch {
             if let moved, !moved.to.isEmpty {
                 try? await move(moved.to, to: moved.from)

@@ -351,7 +351,7 @@ public struct ReceiveService: StoreHandler {
                 }
             } catch let error as PostgresError where error.code == .commitOutcomeUnknown {
                 guard let recorded, let transactionID else { throw error }
-                switch await settledOutcome(ofTransaction: transactionID, logger: logger) {
+                switch await pool.settledOutcome(ofTransaction: transactionID) {
                 case .committed:
                     logger.warning("the database connection broke during COMMIT; the transaction did commit")
                     outcome = recorded
@@ -406,26 +406,6 @@ public struct ReceiveService: StoreHandler {
     /// A COMMIT whose outcome the server could not tell.
     private struct CommitInDoubt: Error {
         var cause: PostgresError
-    }
-
-    /// Asks the server what became of a transaction whose COMMIT lost its connection, for
-    /// about five seconds while the answer is "still running" or the server is unreachable
-    /// (each try waits at most `database.connect_timeout` for a connection).
-    private func settledOutcome(ofTransaction id: Int64, logger: Logger) async -> TransactionOutcome {
-        var pause = Duration.milliseconds(50)
-        var last = TransactionOutcome.unknown
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            do {
-                last = try await pool.outcome(ofTransaction: id)
-                if last == .committed || last == .aborted { return last }
-            } catch {
-                logger.debug("cannot ask yet whether the transaction committed", metadata: [LogKey.error: "\(error)"])
-            }
-            try? await Task.sleep(for: pause)
-            pause = min(pause * 2, .seconds(1))
-        }
-        return last
     }
 
     /// Undoes what a receive whose transaction did not commit put in the tree: the file
