@@ -32,27 +32,40 @@ struct KeptAsideTests {
         try await KeptAside.resolveAll(in: gateway.layout, io: BlockingIO(), pool: gateway.pool, actor: "test")
     }
 
+    /// Resolves every kept-aside version, then checks the rows are still `before`, the tree
+    /// agrees with them and `incoming/` is empty.
+    static func resolveLeavingRows(_ before: TreeState, _ gateway: GatewayHarness) async throws -> KeptAside.Summary {
+        let summary = try await resolveAll(gateway)
+        let after = try await TreeState.read(gateway.layout, pool: gateway.pool)
+        #expect(after.rows == before.rows)
+        #expect(after.agrees)
+        #expect(after.incoming.isEmpty)
+        return summary
+    }
+
+    /// The crash window of a replacement: the stored version kept aside, version 2 moved over
+    /// it, no commit. Returns the kept-aside link.
+    static func replaceWithoutCommit(_ uids: (study: String, series: String, sop: String), row: TreeState.Row, _ gateway: GatewayHarness) throws -> String {
+        let aside = try #require(try StorageFiles.keepAside(row.path, in: gateway.layout))
+        let replacement = gateway.layout.absolute("incoming/replacement.tmp")
+        try write(dataSet(uids, number: 2), to: replacement)
+        #expect(rename(replacement, gateway.layout.absolute(row.path)) == 0)
+        return aside
+    }
+
     @Test("a replacement that never committed: the acknowledged version goes back, audited, and the link is gone")
     func replacementNotCommitted() async throws {
         try await GatewayHarness.with(policy: .replace) { gateway in
             let (uids, row) = try await Self.storeFirst(gateway)
             let before = try await TreeState.read(gateway.layout, pool: gateway.pool)
-            // The crash window: version 1 kept aside, version 2 moved over it, no commit.
-            let aside = try #require(try StorageFiles.keepAside(row.path, in: gateway.layout))
+            let aside = try Self.replaceWithoutCommit(uids, row: row, gateway)
             #expect(aside.hasPrefix("incoming/") && aside.hasSuffix(".aside"))
-            let replacement = gateway.layout.absolute("incoming/replacement.tmp")
-            try Self.write(Self.dataSet(uids, number: 2), to: replacement)
-            #expect(rename(replacement, gateway.layout.absolute(row.path)) == 0)
             #expect(try InstanceFileInspector.inspect(gateway.layout.absolute(row.path), full: true).sha256 != row.sha256)
             // Start-up recovery of partial files leaves it alone.
             #expect(try await StartupRecovery.removePartialFiles(in: gateway.layout, io: BlockingIO()) == 0)
 
-            let summary = try await Self.resolveAll(gateway)
+            let summary = try await Self.resolveLeavingRows(before, gateway)
             #expect(summary.restored == 1 && summary.removed == 0)
-            let after = try await TreeState.read(gateway.layout, pool: gateway.pool)
-            #expect(after.rows == before.rows)
-            #expect(after.agrees)
-            #expect(after.incoming.isEmpty)
             #expect(try InstanceFileInspector.inspect(gateway.layout.absolute(row.path), full: true).sha256 == row.sha256)
             #expect(try await TreeState.auditCount(gateway.pool, action: "storage.restored", actorType: "system") == 1)
             #expect(try await Self.resolveAll(gateway) == KeptAside.Summary())
@@ -71,12 +84,8 @@ struct KeptAsideTests {
             let before = try await TreeState.read(gateway.layout, pool: gateway.pool)
             #expect(before.rows[uids.sop]?.sha256 != row.sha256)
 
-            let summary = try await Self.resolveAll(gateway)
+            let summary = try await Self.resolveLeavingRows(before, gateway)
             #expect(summary.removed == 1 && summary.restored == 0)
-            let after = try await TreeState.read(gateway.layout, pool: gateway.pool)
-            #expect(after.rows == before.rows)
-            #expect(after.agrees)
-            #expect(after.incoming.isEmpty)
         }
     }
 
@@ -99,10 +108,7 @@ struct KeptAsideTests {
     func verifyAndCleanup() async throws {
         try await GatewayHarness.with(policy: .replace) { gateway in
             let (uids, row) = try await Self.storeFirst(gateway)
-            let aside = try #require(try StorageFiles.keepAside(row.path, in: gateway.layout))
-            let replacement = gateway.layout.absolute("incoming/replacement.tmp")
-            try Self.write(Self.dataSet(uids, number: 2), to: replacement)
-            #expect(rename(replacement, gateway.layout.absolute(row.path)) == 0)
+            let aside = try Self.replaceWithoutCommit(uids, row: row, gateway)
             // Old enough to count as a stray, were it one.
             let old = Date(timeIntervalSinceNow: -30 * 86_400)
             try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: gateway.layout.absolute(aside))
