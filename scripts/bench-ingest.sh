@@ -19,6 +19,10 @@
 # Each set goes to /usr/bin/storescp (writing files, no fsync; `--fork` for the concurrent
 # set so it serves the 8 associations at once too) and then to dicom-gw serve (fsync of each
 # file, rows + audit + routing in one transaction per instance, directory fsync, commit).
+# The CT and 10 KB sets also go to a durable peer when Orthanc is installed (Debian's
+# `orthanc` and `orthanc-postgresql`, installed by hand: docs/bench-ingest.md): Orthanc
+# with its index in PostgreSQL (a database of its own on the same server) and
+# SyncStorageArea on, i.e. an fsync per file and a commit per instance, like the gateway.
 # Prints instances/s, MB/s, the ratio to storescp and each receiver's peak RSS, and one
 # BENCH-RESULT line per figure (docs/performance.md, scripts/bench-all.sh).
 #
@@ -62,8 +66,9 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
 fi
 gw="$root/.build/release/dicom-gw"
 
-gwpid=""; scppid=""; fwdpid=""; started_db=0
+gwpid=""; scppid=""; fwdpid=""; orthpid=""; started_db=0
 cleanup() {
+    if [ -n "$orthpid" ]; then kill -KILL "$orthpid" 2>/dev/null || true; fi
     if [ -n "$gwpid" ]; then pkill -KILL -P "$gwpid" 2>/dev/null || true; fi
     if [ -n "$fwdpid" ]; then kill -KILL "$fwdpid" 2>/dev/null || true; fi
     if [ -n "$scppid" ]; then pkill -KILL -P "$scppid" 2>/dev/null || true; fi
@@ -220,7 +225,54 @@ result() {
     printf 'BENCH-RESULT\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "scripts/bench-ingest.sh $6"
 }
 
-declare -A scp_rate=()
+declare -A scp_rate=() gw_rate=()
+
+# The durable peer: Orthanc with its index in PostgreSQL and an fsync per stored file.
+orthanc_bin=/usr/sbin/Orthanc
+orthanc_plugin=/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so
+have_orthanc() { [ -x "$orthanc_bin" ] && [ -f "$orthanc_plugin" ]; }
+
+# durable_peer KEY NAME DIR...: sends the set to Orthanc and prints the result line beside
+# the gateway's rate for KEY (measured just before, in run_set).
+durable_peer() {
+    local key=$1 name=$2
+    shift 2
+    local dir odb oport hport count secs
+    dir=$(fresh_dir "orthanc-$key")
+    odb="bench_orthanc_$$_$RANDOM"
+    run_dbs+=("$odb")
+    "$pgbin/psql" "$db_url" -Xqc "CREATE DATABASE $odb" >&2
+    oport=$(free_port); hport=$(free_port)
+    python3 - "$db_url" "$odb" "$dir" "$oport" "$hport" "$orthanc_plugin" >"$dir/orthanc.json" <<'PY'
+import json, sys, urllib.parse as u
+url, db, directory, dicom_port, http_port, plugin = sys.argv[1:]
+p = u.urlsplit(url)
+q = dict(u.parse_qsl(p.query))
+print(json.dumps({
+    "Name": "BENCH", "StorageDirectory": directory + "/storage", "IndexDirectory": directory + "/index",
+    "DicomAet": "ORTHANC", "DicomPort": int(dicom_port), "HttpPort": int(http_port),
+    "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "DicomCheckCalledAet": False,
+    "UnknownSopClassAccepted": True, "DicomAlwaysAllowStore": True, "SaveJobs": False,
+    "SyncStorageArea": True, "StorageCompression": False, "Plugins": [plugin],
+    "PostgreSQL": {"EnableIndex": True, "EnableStorage": False, "Host": q.get("host") or p.hostname or "localhost",
+                   "Port": int(q.get("port") or p.port or 5432), "Database": db,
+                   "Username": u.unquote(p.username or "postgres"), "Password": u.unquote(p.password or ""), "Lock": False},
+}))
+PY
+    TCP_NODELAY=1 "$orthanc_bin" "$dir/orthanc.json" >"$work/orthanc-$key.log" 2>&1 &
+    orthpid=$!
+    wait_port "$oport"
+    count=$(find "$@" -name '*.dcm' | wc -l)
+    secs=$(send "$oport" "$@") || { echo "ERROR: Orthanc did not take the $key set; log: $work/orthanc-$key.log" >&2; secs=""; }
+    kill -TERM "$orthpid" 2>/dev/null || true; wait "$orthpid" 2>/dev/null || true; orthpid=""
+    [ -n "$secs" ] || return 0
+    local peer
+    peer=$(awk -v c="$count" -v s="$secs" 'BEGIN {printf "%.1f", c/s}')
+    printf '%-26s Orthanc + PostgreSQL %7.1f inst/s | dicom-gw %7.1f inst/s | ratio %.2f\n' \
+        "$name" "$peer" "${gw_rate[$key]}" "$(awk -v g="${gw_rate[$key]}" -v p="$peer" 'BEGIN {printf "%.2f", g/p}')"
+    result "$name, beside a durable peer (objects/s; peer: Orthanc + PostgreSQL index, fsync per file)" "${gw_rate[$key]}" "$peer" \
+        "$(awk -v g="${gw_rate[$key]}" -v p="$peer" 'BEGIN {printf "%.2f", g/p}')" "report" "$key"
+}
 
 # profile LOG: medians and 90th percentiles of the per-object step times the gateway logged
 # (trace level): when each step ended, in ms since the C-STORE command arrived.
@@ -270,6 +322,7 @@ run_set() {
             "$(awk -v g="$gw_rss" -v s="$scp_rss" 'BEGIN {printf "%.2f", g/s}')" "<= 64 MB" big
     else
         scp_rate[$key]=$(awk -v c="$count" -v s="$scp_s" 'BEGIN {printf "%.1f", c/s}')
+        gw_rate[$key]=$(awk -v c="$count" -v g="$gw_s" 'BEGIN {printf "%.1f", c/g}')
         result "$name (objects/s)" "$(awk -v c="$count" -v g="$gw_s" 'BEGIN {printf "%.1f", c/g}')" \
             "$(awk -v c="$count" -v s="$scp_s" 'BEGIN {printf "%.1f", c/s}')" \
             "$(awk -v s="$scp_s" -v g="$gw_s" 'BEGIN {printf "%.2f", s/g}')" "$target" "$key"
@@ -284,9 +337,11 @@ if [ "$what" = big ] || [ "$what" = all ]; then generate big 1 "$big_bytes" >/de
 settle
 if [ "$what" = ct ] || [ "$what" = all ]; then
     run_set ct "ingest CT $ct_n x 0.5 MB" ">= 0.9" "" "$(generate ct "$ct_n" 524288)"
+    if have_orthanc; then durable_peer ct "ingest CT $ct_n x 0.5 MB" "$(generate ct "$ct_n" 524288)"; fi
 fi
 if [ "$what" = small ] || [ "$what" = all ]; then
     run_set small "ingest $small_n x 10 KB" ">= 0.7" "" "$(generate small "$small_n" 10240)"
+    if have_orthanc; then durable_peer small "ingest $small_n x 10 KB" "$(generate small "$small_n" 10240)"; fi
 fi
 if [ "$what" = concurrent ] || [ "$what" = all ]; then
     mapfile -t parts < <(split_set "$(generate ct "$ct_n" 524288)" "$senders")
