@@ -7,7 +7,10 @@
 # (peer) /usr/bin/dcmsend sends the N x 0.5 MB files straight to storescp (one association).
 # (b) end to end: storescu -> dicom-gw serve (one route, in-process workers) -> storescp,
 #     from the first send to the last arrival at storescp;   target >= 87/s (issue 11: 5 x Orthanc's
-#     per-object auto-routing; Orthanc itself is not installed here, so no same-run peer)
+#     per-object auto-routing). When Orthanc is installed (Debian's `orthanc` and
+#     `orthanc-postgresql`, docs/bench-ingest.md), its peer runs in the same run: storescu ->
+#     Orthanc (index in PostgreSQL on the same server, SyncStorageArea on, a Lua
+#     OnStoredInstance sending each object to the same storescp) -> storescp.
 # (a) replay: `dicom-gw replay --study` of those N stored objects, from the command to the
 #     last delivery recorded (workers read the files from the tree); BENCH_ROUNDS (default 3)
 #     rounds of dcmsend then replay, the median round;                    target >= 0.9 of dcmsend
@@ -63,7 +66,7 @@ for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do [ -x "$d/ps
 export PGCONNECT_TIMEOUT=10
 psql_to() { timeout 60 "$pgbin/psql" "$@"; }
 
-gwpid=""; scppid=""; perfpid=""; stracepid=""; started_db=0; run_db=""; server_url=""
+gwpid=""; scppid=""; perfpid=""; stracepid=""; orthpid=""; started_db=0; run_db=""; orth_db=""; server_url=""
 # stop PID SIGNAL: signals a child and waits for it at most 10 s, then kills it.
 stop() {
     kill "-$2" "$1" 2>/dev/null || true
@@ -75,6 +78,8 @@ cleanup() {
     if [ -n "$perfpid" ]; then stop "$perfpid" INT; fi
     if [ -n "$stracepid" ]; then stop "$stracepid" INT; fi
     if [ -n "$gwpid" ]; then stop "$gwpid" KILL; fi
+    if [ -n "$orthpid" ]; then stop "$orthpid" KILL; fi
+    if [ -n "$orth_db" ]; then psql_to "$server_url" -Xqc "DROP DATABASE IF EXISTS $orth_db WITH (FORCE)" >&2 || true; fi
     # storescp ignores SIGTERM between associations.
     if [ -n "$scppid" ]; then stop "$scppid" KILL; fi
     if [ -n "$run_db" ]; then psql_to "$server_url" -Xqc "DROP DATABASE IF EXISTS $run_db WITH (FORCE)" >&2 || true; fi
@@ -181,6 +186,51 @@ t1=$(now)
 e2e_rate=$(rate "$n" "$t0" "$t1")
 receive_rate=$(rate "$n" "$t0" "$t_sent")
 
+# (b) beside Orthanc's per-object auto-routing, when Orthanc is installed.
+orthanc_rate=""
+orthanc_plugin=/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so
+if [ -x /usr/sbin/Orthanc ] && [ -f "$orthanc_plugin" ]; then
+    orth_db="bench_orthanc_$$_$RANDOM"
+    psql_to "$server_url" -Xqc "CREATE DATABASE $orth_db" >&2
+    rm -rf "$work/orthanc"; mkdir -p "$work/orthanc"
+    orth_port=$(free_port); orth_http=$(free_port)
+    printf '%s\n' "function OnStoredInstance(instanceId, tags, metadata, origin)" \
+        "  if origin['RequestOrigin'] ~= 'Lua' then SendToModality(instanceId, 'peer') end" "end" >"$work/orthanc/route.lua"
+    python3 - "$server_url" "$orth_db" "$work/orthanc" "$orth_port" "$orth_http" "$orthanc_plugin" "$scp_port" >"$work/orthanc/orthanc.json" <<'PY'
+import json, sys, urllib.parse as u
+url, db, directory, dicom_port, http_port, plugin, scp_port = sys.argv[1:]
+p = u.urlsplit(url)
+q = dict(u.parse_qsl(p.query))
+print(json.dumps({
+    "Name": "BENCH", "StorageDirectory": directory + "/storage", "IndexDirectory": directory + "/index",
+    "DicomAet": "ORTHANC", "DicomPort": int(dicom_port), "HttpPort": int(http_port),
+    "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "DicomCheckCalledAet": False,
+    "UnknownSopClassAccepted": True, "DicomAlwaysAllowStore": True, "SaveJobs": False,
+    "SyncStorageArea": True, "StorageCompression": False, "Plugins": [plugin],
+    "DicomModalities": {"peer": ["STORESCP", "127.0.0.1", int(scp_port)]},
+    "LuaScripts": [directory + "/route.lua"],
+    "PostgreSQL": {"EnableIndex": True, "EnableStorage": False, "Host": q.get("host") or p.hostname or "localhost",
+                   "Port": int(q.get("port") or p.port or 5432), "Database": db,
+                   "Username": u.unquote(p.username or "postgres"), "Password": u.unquote(p.password or ""), "Lock": False},
+}))
+PY
+    TCP_NODELAY=1 /usr/sbin/Orthanc "$work/orthanc/orthanc.json" >"$work/orthanc.log" 2>&1 &
+    orthpid=$!
+    wait_port "$orth_port"
+    rm -rf "$work/peer"/*
+    t0=$(now)
+    timeout "$wait_limit" /usr/bin/storescu -aet BENCH -aec ORTHANC -nh +sd 127.0.0.1 "$orth_port" "$work/ct" >"$work/scu-orthanc.log" 2>&1
+    for _ in $(seq 1 $((wait_limit * 50))); do [ "$(peer_files)" -ge "$n" ] && break; sleep 0.02; done
+    t1=$(now)
+    if [ "$(peer_files)" -ge "$n" ]; then
+        orthanc_rate=$(rate "$n" "$t0" "$t1")
+    else
+        echo "Orthanc forwarded $(peer_files) of $n; log: $work/orthanc.log" >&2
+    fi
+    stop "$orthpid" TERM; orthpid=""
+    psql_to "$server_url" -Xqc "DROP DATABASE IF EXISTS $orth_db WITH (FORCE)" >&2 || true; orth_db=""
+fi
+
 # (a) replay from the tree.
 rm -rf "$work/peer"/*
 if [ "${BENCH_PERF:-0}" = 1 ]; then
@@ -258,5 +308,9 @@ printf '(a) replay from the tree -> storescp:   %8.1f objects/s  ratio %s (targe
 printf '(c) receive -> forward latency (ms):    p50 %s  p99 %s  (peer storescu -> storescp per object: p50 %s  p99 %s; target p50 < 100)\n' "$p50" "$p99" "$peer_p50" "$peer_p99"
 printf 'BENCH-RESULT\tforward replay %d x 0.5 MB (objects/s)\t%s\t%s\t%s\t>= 0.9\t%s\n' "$n" "$replay_rate" "$replay_peer" "$replay_ratio" "$rerun"
 printf 'BENCH-RESULT\tforward end to end %d x 0.5 MB (objects/s)\t%s\t%s\t%s\t>= 87/s\t%s\n' "$n" "$e2e_rate" "$dcmsend_rate" "$(ratio "$e2e_rate" "$dcmsend_rate")" "$rerun"
+if [ -n "$orthanc_rate" ]; then
+    printf '(b) beside Orthanc auto-routing:        %8.1f objects/s  ratio %s (issue 11: >= 5 x)\n' "$orthanc_rate" "$(ratio "$e2e_rate" "$orthanc_rate")"
+    printf 'BENCH-RESULT\tforward end to end %d x 0.5 MB, beside Orthanc per-object auto-routing (objects/s; peer: Orthanc + PostgreSQL, Lua OnStoredInstance)\t%s\t%s\t%s\t>= 5.0\t%s\n' "$n" "$e2e_rate" "$orthanc_rate" "$(ratio "$e2e_rate" "$orthanc_rate")" "$rerun"
+fi
 printf 'BENCH-RESULT\tforward latency p50 (ms, peer: storescu->storescp)\t%s\t%s\t%s\t< 100 ms\t%s\n' "$p50" "$peer_p50" "$(ratio "$p50" "$peer_p50")" "$rerun"
 printf 'BENCH-RESULT\tforward latency p99 (ms, peer: storescu->storescp)\t%s\t%s\t%s\t-\t%s\n' "$p99" "$peer_p99" "$(ratio "$p99" "$peer_p99")" "$rerun"
