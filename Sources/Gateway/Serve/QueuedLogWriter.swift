@@ -15,8 +15,8 @@ import Glibc
 /// order. When more than ``budget`` bytes are waiting, further lines are dropped rather than
 /// block, and a line saying how many went is written once the writer catches up.
 ///
-/// Written by hand: swift-log has no asynchronous handler, and the package mirror offers
-/// none that writes to a descriptor.
+/// Written by hand: swift-log ships no asynchronous handler, and this is one queue and one
+/// thread in front of the handler it does ship.
 public final class QueuedLogWriter: Sendable {
     private struct State {
         var lines: [String] = []
