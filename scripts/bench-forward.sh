@@ -194,26 +194,8 @@ if [ -x /usr/sbin/Orthanc ] && [ -f "$orthanc_plugin" ]; then
     psql_to "$server_url" -Xqc "CREATE DATABASE $orth_db" >&2
     rm -rf "$work/orthanc"; mkdir -p "$work/orthanc"
     orth_port=$(free_port); orth_http=$(free_port)
-    printf '%s\n' "function OnStoredInstance(instanceId, tags, metadata, origin)" \
-        "  if origin['RequestOrigin'] ~= 'Lua' then SendToModality(instanceId, 'peer') end" "end" >"$work/orthanc/route.lua"
-    python3 - "$server_url" "$orth_db" "$work/orthanc" "$orth_port" "$orth_http" "$orthanc_plugin" "$scp_port" >"$work/orthanc/orthanc.json" <<'PY'
-import json, sys, urllib.parse as u
-url, db, directory, dicom_port, http_port, plugin, scp_port = sys.argv[1:]
-p = u.urlsplit(url)
-q = dict(u.parse_qsl(p.query))
-print(json.dumps({
-    "Name": "BENCH", "StorageDirectory": directory + "/storage", "IndexDirectory": directory + "/index",
-    "DicomAet": "ORTHANC", "DicomPort": int(dicom_port), "HttpPort": int(http_port),
-    "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "DicomCheckCalledAet": False,
-    "UnknownSopClassAccepted": True, "DicomAlwaysAllowStore": True, "SaveJobs": False,
-    "SyncStorageArea": True, "StorageCompression": False, "Plugins": [plugin],
-    "DicomModalities": {"peer": ["STORESCP", "127.0.0.1", int(scp_port)]},
-    "LuaScripts": [directory + "/route.lua"],
-    "PostgreSQL": {"EnableIndex": True, "EnableStorage": False, "Host": q.get("host") or p.hostname or "localhost",
-                   "Port": int(q.get("port") or p.port or 5432), "Database": db,
-                   "Username": u.unquote(p.username or "postgres"), "Password": u.unquote(p.password or ""), "Lock": False},
-}))
-PY
+    python3 scripts/bench-orthanc-config.py "$server_url" "$orth_db" "$work/orthanc" "$orth_port" "$orth_http" \
+        STORESCP "$scp_port" >"$work/orthanc/orthanc.json"
     TCP_NODELAY=1 /usr/sbin/Orthanc "$work/orthanc/orthanc.json" >"$work/orthanc.log" 2>&1 &
     orthpid=$!
     wait_port "$orth_port"

@@ -243,22 +243,7 @@ durable_peer() {
     run_dbs+=("$odb")
     "$pgbin/psql" "$db_url" -Xqc "CREATE DATABASE $odb" >&2
     oport=$(free_port); hport=$(free_port)
-    python3 - "$db_url" "$odb" "$dir" "$oport" "$hport" "$orthanc_plugin" >"$dir/orthanc.json" <<'PY'
-import json, sys, urllib.parse as u
-url, db, directory, dicom_port, http_port, plugin = sys.argv[1:]
-p = u.urlsplit(url)
-q = dict(u.parse_qsl(p.query))
-print(json.dumps({
-    "Name": "BENCH", "StorageDirectory": directory + "/storage", "IndexDirectory": directory + "/index",
-    "DicomAet": "ORTHANC", "DicomPort": int(dicom_port), "HttpPort": int(http_port),
-    "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "DicomCheckCalledAet": False,
-    "UnknownSopClassAccepted": True, "DicomAlwaysAllowStore": True, "SaveJobs": False,
-    "SyncStorageArea": True, "StorageCompression": False, "Plugins": [plugin],
-    "PostgreSQL": {"EnableIndex": True, "EnableStorage": False, "Host": q.get("host") or p.hostname or "localhost",
-                   "Port": int(q.get("port") or p.port or 5432), "Database": db,
-                   "Username": u.unquote(p.username or "postgres"), "Password": u.unquote(p.password or ""), "Lock": False},
-}))
-PY
+    python3 scripts/bench-orthanc-config.py "$db_url" "$odb" "$dir" "$oport" "$hport" >"$dir/orthanc.json"
     TCP_NODELAY=1 "$orthanc_bin" "$dir/orthanc.json" >"$work/orthanc-$key.log" 2>&1 &
     orthpid=$!
     wait_port "$oport"

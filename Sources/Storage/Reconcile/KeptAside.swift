@@ -100,9 +100,13 @@ public enum KeptAside {
             return try await quarantine(aside, reason: "no valid SOP Instance UID", in: layout, io: io, pool: pool, actor: actor)
         }
         return try await pool.withTransaction(beginningWith: [InstanceStore.lockStatement(sopInstanceUID: sop)]) { connection, _ in
+            // The committed row, if it describes the kept version; nil when superseded (another
+            // version, or none).
             let row = try await InstanceStore.rows(sopInstanceUIDs: [sop], on: connection)[sop]
-            guard let row, row.storageState != "deleted", row.sha256 == sha256 else {
-                // Superseded: the committed row describes another version (or none).
+                .flatMap { $0.storageState != "deleted" && $0.sha256 == sha256 ? $0 : nil }
+            var inPlace = false
+            if let row { inPlace = (try? await io.inspect(layout.absolute(row.filePath)).get().sha256) == sha256 }
+            guard let row, !inPlace else {
                 return try await io.run { () throws(StorageError) -> Resolution in
                     guard POSIX.exists(absolute) else { return .gone }
                     try? POSIX.remove(absolute)
@@ -110,12 +114,6 @@ public enum KeptAside {
                 }
             }
             let target = layout.absolute(row.filePath)
-            if case .success(let current) = await io.inspect(target), current.sha256 == sha256 {
-                return try await io.run { () throws(StorageError) -> Resolution in
-                    try? POSIX.remove(absolute)
-                    return .removed
-                }
-            }
             let restored = try await io.run { () throws(StorageError) -> Bool in
                 guard POSIX.exists(absolute) else { return false }
                 try POSIX.makeDirectories(POSIX.parent(of: target), mode: StorageLayout.directoryMode, owner: layout.owner)
