@@ -29,8 +29,10 @@ public final class QueuedLogWriter: Sendable {
     /// Bytes of queued lines beyond which new lines are dropped.
     public let budget: Int
     private let state = Mutex(State())
-    private let wake = NSCondition()
-    private let idle = NSCondition()
+    /// Announces each change of `state` to the writer thread and to ``flush(timeout:)``: a
+    /// waiter checks `state` holding this lock, a changer announces holding it, so no
+    /// announcement falls between a check and its wait.
+    private let changed = NSCondition()
 
     /// A writer to `descriptor` (not closed by it), holding at most `budget` bytes queued.
     public init(descriptor: Int32, budget: Int = 4 << 20, name: String = "log-writer") {
@@ -52,31 +54,30 @@ public final class QueuedLogWriter: Sendable {
             state.bytes += line.utf8.count
             return true
         }
-        if queued {
-            wake.lock()
-            wake.signal()
-            wake.unlock()
-        }
+        if queued { announce() }
+    }
+
+    private func announce() {
+        changed.lock()
+        changed.broadcast()
+        changed.unlock()
     }
 
     /// Waits until every line queued so far is written, or `timeout` passed (at exit).
     public func flush(timeout: Duration = .seconds(2)) {
         let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
-        idle.lock()
-        defer { idle.unlock() }
+        changed.lock()
+        defer { changed.unlock() }
         while state.withLock({ !$0.lines.isEmpty || $0.writing || $0.dropped > 0 }) {
-            wake.lock()
-            wake.signal()
-            wake.unlock()
-            guard idle.wait(until: deadline) else { return }
+            guard changed.wait(until: deadline) else { return }
         }
     }
 
     private func run() {
         while true {
-            wake.lock()
-            while state.withLock({ $0.lines.isEmpty && $0.dropped == 0 }) { wake.wait() }
-            wake.unlock()
+            changed.lock()
+            while state.withLock({ $0.lines.isEmpty && $0.dropped == 0 }) { changed.wait() }
+            changed.unlock()
             let (lines, dropped) = state.withLock { state -> ([String], Int) in
                 defer {
                     state.lines = []
@@ -92,9 +93,7 @@ public final class QueuedLogWriter: Sendable {
             }
             Self.writeAll(text, to: descriptor)
             state.withLock { $0.writing = false }
-            idle.lock()
-            idle.broadcast()
-            idle.unlock()
+            announce()
         }
     }
 
